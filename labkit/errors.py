@@ -24,9 +24,10 @@ builtin ``except`` clauses work too::
     ├── GeometryError
     │   ├── MeshLoadError (ValueError)     a model file is missing, empty or broken
     │   └── SliceSettingsError (ValueError) a layer height, nozzle... that cannot work
-    └── GradingError
-        ├── AssignmentError (ValueError)   an instructor notebook is malformed
-        └── SubmissionError (ValueError)   a student file is not a usable notebook
+    ├── GradingError
+    │   ├── AssignmentError (ValueError)   an instructor notebook is malformed
+    │   └── SubmissionError (ValueError)   a student file is not a usable notebook
+    └── WidgetError (ValueError)           a widget asked to show what it cannot (9 channels...)
 
 >>> from labkit import LabkitError
 >>> from labkit.errors import PinInvalidError
@@ -59,6 +60,7 @@ __all__ = [
     "SubmissionError",
     "ToolMissingError",
     "ValueRangeError",
+    "WidgetError",
 ]
 
 
@@ -148,3 +150,7 @@ class AssignmentError(GradingError, ValueError):
 
 class SubmissionError(GradingError, ValueError):
     """A student's submission is not a usable notebook."""
+
+
+class WidgetError(LabkitError, ValueError):
+    """A widget was asked to show something it cannot (too many channels, an empty stack...)."""
