@@ -16,7 +16,8 @@ builtin ``except`` clauses work too::
     │   │   ├── PinInvalidError            the board has no such pin
     │   │   ├── PinInUseError              another device holds the pin
     │   │   └── PinModeError               the pin cannot do that (PWM, analog, servo...)
-    │   └── ValueRangeError (ValueError)   a value outside what the device accepts
+    │   ├── ValueRangeError (ValueError)   a value outside what the device accepts
+    │   └── BadCallbackError (TypeError)   a callback that cannot be called as the event calls it
     ├── SimulationError                    the virtual board or simulated AVR failed
     │   └── ToolMissingError               a needed program (simavr, avr-gcc) is absent
     ├── SketchError
@@ -39,6 +40,7 @@ from __future__ import annotations
 
 __all__ = [
     "AssignmentError",
+    "BadCallbackError",
     "BoardClosedError",
     "BoardNotFoundError",
     "ConnectionLostError",
@@ -110,6 +112,10 @@ class PinModeError(PinError):
 
 class ValueRangeError(HardwareError, ValueError):
     """A value outside the range the device accepts."""
+
+
+class BadCallbackError(HardwareError, TypeError):
+    """A callback (``when_pressed = fn``) that is not a function taking no argument or one."""
 
 
 class SimulationError(LabkitError):
