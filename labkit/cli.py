@@ -24,6 +24,7 @@ __all__ = ["build_parser", "main"]
 # Modules that add subcommands; each defines register(subparsers).
 COMMAND_MODULES = (
     "labkit.lab",
+    "labkit.sim.cli",
 )
 
 DESCRIPTION = """\

@@ -1,0 +1,386 @@
+"""A virtual Arduino: StandardFirmata's behaviour on a pty, wired to a simulated world.
+
+:class:`VirtualBoard` starts the board side of Firmata in a background thread
+and gives its port path; open that path with any Firmata client (labkit's
+``Board``, plain pyfirmata2, ...) as you would a real board. Opening the port
+resets the board, like the DTR line of a real Uno; after ``boot_s`` it sends
+its version and firmware name. Its bytes go out no faster than the profile's
+baud rate (57600 baud: 5760 bytes/s), and while its 64-byte transmit buffer is
+full the firmware waits, as on the real chip.
+
+>>> from labkit.sim import VirtualBoard
+>>> with VirtualBoard(seed=0) as vb:                  # doctest: +SKIP
+...     import pyfirmata2
+...     arduino = pyfirmata2.Arduino(vb.port)
+...     arduino.digital[13].write(1)
+...     vb.pin(13).level
+1
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import threading
+import time
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, Protocol
+
+import numpy as np
+
+from labkit.errors import BoardClosedError, SimulationError, ToolMissingError
+from labkit.profiles import BoardProfile, KitProfile, PinSpec, load_board, load_kit
+from labkit.sim.firmware import PinState, StandardFirmata
+from labkit.sim.transport import PtyTransport
+from labkit.sim.world import World
+
+__all__ = ["TRACE_DTYPE", "BoardBackend", "VirtualBoard"]
+
+#: One row of :meth:`VirtualBoard.trace`: seconds since the board started, the
+#: pin, and its new value (0/1 for outputs, duty 0..1 for PWM, pulse width in
+#: microseconds for a servo, 0 when it stops driving).
+TRACE_DTYPE = np.dtype([("t_s", "f8"), ("pin", "i2"), ("value", "f8")])
+
+# The ATmega's serial transmit buffer: beyond it Serial.write() blocks the sketch.
+_TX_BUFFER = 64
+# How far ahead of the wire clock bytes may be handed to the pty, in seconds.
+_LOOKAHEAD_S = 0.002
+# How often to look for a host opening the port while none has it open.
+_ATTACH_POLL_S = 0.005
+_IDLE_WAKE_S = 0.25
+
+
+class BoardBackend(Protocol):
+    """What a virtual board's engine provides (the Python emulation or simulated AVR)."""
+
+    port: str
+    world: World
+
+    def pin(self, pin: PinSpec) -> PinState: ...
+
+    def trace(self) -> np.ndarray: ...
+
+    def unplug(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class _EmulatedBoard:
+    """StandardFirmata emulated in Python, served on a pty by one background thread."""
+
+    def __init__(
+        self,
+        board: BoardProfile,
+        world: World,
+        link: str | os.PathLike[str] | None,
+        boot_s: float,
+        pace: bool,
+    ) -> None:
+        self.board, self.world = board, world
+        self._boot_s = boot_s
+        self._byte_s = 10.0 / board.baud if pace else 0.0
+        self._lock = threading.Lock()
+        self._trace: list[tuple[float, int, float]] = []
+        self._tx = bytearray()
+        self._wire_free = 0.0
+        self.firmware = StandardFirmata(board, world, self._tx.extend, self._record)
+        # Power-on: the sketch starts at once and talks to nobody until a host opens the port.
+        self.firmware.boot(world.now())
+        self._tx.clear()
+        self._transport = PtyTransport(link)
+        self.port = self._transport.port
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        os.set_blocking(self._wake_w, False)
+        self._attached = False
+        self._boot_at: float | None = None
+        self._host_spoke = False
+        self._stop = False
+        self.error: BaseException | None = None
+        world.subscribe(self._wake)
+        self._thread = threading.Thread(target=self._run, name=f"labkit-sim {self.port}", daemon=True)
+        self._thread.start()
+
+    # -- public side ----------------------------------------------------------------------------
+
+    def pin(self, pin: PinSpec) -> PinState:
+        number = self.board.pin(pin)
+        with self._lock:
+            return self.firmware.pin_state(number, self.world.now())
+
+    def trace(self) -> np.ndarray:
+        with self._lock:
+            return np.array(self._trace, dtype=TRACE_DTYPE)
+
+    @property
+    def host_attached(self) -> bool:
+        return self._attached
+
+    def unplug(self) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._stop:
+            return
+        self._stop = True
+        self.world.unsubscribe(self._wake)
+        self._wake()
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+        self._transport.close()
+        for fd in (self._wake_r, self._wake_w):
+            os.close(fd)
+
+    # -- the device thread ----------------------------------------------------------------------
+
+    def _wake(self) -> None:
+        try:
+            os.write(self._wake_w, b"!")
+        except OSError:
+            pass
+
+    def _record(self, t: float, pin: int, value: float) -> None:
+        self._trace.append((t, pin, value))
+
+    def _run(self) -> None:
+        poller = select.poll()
+        poller.register(self._wake_r, select.POLLIN)
+        try:
+            while not self._stop:
+                if not self._transport.host_attached():
+                    self._attached = False
+                    self._tx.clear()
+                    poller.poll(_ATTACH_POLL_S * 1000)
+                    self._drain_wake()
+                    continue
+                if not self._attached:
+                    poller.register(self._transport.fileno(), select.POLLIN)
+                    self._attach(self.world.now())
+                timeout = self._timeout(self.world.now())
+                poller.poll(None if timeout is None else max(timeout, 0.0) * 1000)
+                self._drain_wake()
+                if self._stop:
+                    break
+                self._serve(self.world.now())
+                if not self._transport.host_attached():
+                    poller.unregister(self._transport.fileno())
+        except Exception as exc:  # a background thread must not die with a traceback
+            self.error = exc
+
+    def _attach(self, t: float) -> None:
+        # The host opened the port: DTR resets a real Uno, which then boots.
+        self._attached = True
+        self._boot_at = t + self._boot_s
+        self._host_spoke = False
+        self._tx.clear()
+
+    def _drain_wake(self) -> None:
+        try:
+            while os.read(self._wake_r, 512):
+                pass
+        except OSError:
+            pass
+
+    def _timeout(self, t: float) -> float | None:
+        deadlines = [t + _IDLE_WAKE_S]
+        if self._boot_at is not None:
+            deadlines.append(self._boot_at)
+        else:
+            due = self.firmware.sampling_due(t)
+            if due is not None:
+                deadlines.append(due if len(self._tx) <= _TX_BUFFER else self._wire_free - _LOOKAHEAD_S)
+            event = self.world.next_event(t)
+            if event is not None:
+                deadlines.append(event)
+        if self._tx:
+            deadlines.append(self._wire_free - _LOOKAHEAD_S)
+        return min(deadlines) - t
+
+    def _serve(self, t: float) -> None:
+        data, flushed = self._transport.read()
+        with self._lock:
+            if flushed and not self._host_spoke:
+                # pyserial flushes right after opening: whatever was sent is gone, so boot again.
+                self._attach(t)
+            if self._boot_at is not None:
+                if t < self._boot_at:
+                    self._flush(t)
+                    return
+                self._boot_at = None
+                self.firmware.boot(t)
+            if data:
+                self._host_spoke = True
+                self.firmware.receive(data, t)
+            self.firmware.step(t)
+            self._flush(t)
+            while len(self._tx) <= _TX_BUFFER:
+                due = self.firmware.sampling_due(t)
+                if due is None or due > t:
+                    break
+                self.firmware.step(t)
+                self._flush(t)
+
+    def _flush(self, t: float) -> None:
+        if not self._tx:
+            return
+        if self._byte_s:
+            self._wire_free = max(self._wire_free, t)
+            budget = int((t + _LOOKAHEAD_S - self._wire_free) / self._byte_s)
+            if budget <= 0:
+                return
+            chunk = bytes(self._tx[:budget])
+        else:
+            chunk = bytes(self._tx)
+        sent = self._transport.write(chunk)
+        del self._tx[:sent]
+        self._wire_free += sent * self._byte_s
+
+
+class VirtualBoard:
+    """A virtual Arduino with a kit's parts, on a pseudo-terminal any Firmata client opens.
+
+    Parameters
+    ----------
+    profile : str
+        The board profile (``"uno"``, ``"nano"``, ``"mega2560"``, ``"leonardo"``).
+    kit : str
+        The kit profile whose parts the :class:`World` simulates.
+    seed : int
+        Seeds the ADC noise, bounce and floating pins: same seed and same
+        commands give the same readings.
+    firmware : str, optional
+        None emulates StandardFirmata in Python; ``"StandardFirmata"`` runs the
+        genuine firmware on a simulated AVR (``labkit.sim.avr``).
+    link : path, optional
+        Also make a symlink at this path to the port.
+    boot_s : float
+        Seconds from the host opening the port to the version report (a real
+        Uno takes about 2 s: bootloader, then the version blink).
+    pace : bool
+        Send no faster than the baud rate allows (False: as fast as the pty takes).
+    noise_lsb : float
+        The ADC noise in steps of the ADC (standard deviation; 0 for none).
+
+    Attributes
+    ----------
+    port : str
+        The path to open (``/dev/pts/N``).
+    world : World
+        The simulated quantities; set them to change what the sensors see.
+
+    >>> from labkit.sim import VirtualBoard
+    >>> with VirtualBoard(seed=0) as vb:
+    ...     vb.world.light = 0.8
+    ...     vb.pin(13).mode, vb.port.startswith("/dev/pts/")
+    ('output', True)
+    """
+
+    def __init__(
+        self,
+        profile: str = "uno",
+        kit: str = "starter",
+        seed: int = 0,
+        firmware: str | None = None,
+        link: str | os.PathLike[str] | None = None,
+        *,
+        boot_s: float = 0.05,
+        pace: bool = True,
+        noise_lsb: float = 0.3,
+    ) -> None:
+        self._closed = True  # until the backend runs, there is nothing to close
+        board = load_board(profile)
+        kit_profile: KitProfile = load_kit(kit)
+        start = time.monotonic()
+        clock: Callable[[], float] = lambda: time.monotonic() - start  # noqa: E731
+        world = World(kit_profile, seed=seed, board=board, clock=clock, noise_lsb=noise_lsb)
+        self.profile, self.seed, self.firmware = board, seed, firmware
+        self._backend: Any
+        if firmware is None:
+            self._backend = _EmulatedBoard(board, world, link, boot_s, pace)
+        else:
+            self._backend = _avr_backend(board, kit_profile, world, seed, firmware, link)
+        self.port: str = self._backend.port
+        self.world: World = world
+        self._closed = False
+
+    def pin(self, pin: PinSpec) -> PinState:
+        """What ``pin`` (13, ``"D13"``, ``"A0"``) is doing now: mode, level, duty, servo angle."""
+        self._check_open()
+        return self._backend.pin(pin)
+
+    def trace(self) -> np.ndarray:
+        """Every change of what an output drives, as a structured array of :data:`TRACE_DTYPE`.
+
+        Fields ``t_s`` (seconds since the board started), ``pin`` and ``value``
+        (0/1 for digital outputs, duty 0..1 for PWM, pulse width in microseconds
+        for servos). ``list(map(tuple, vb.trace()))`` gives plain tuples.
+        """
+        return self._backend.trace()
+
+    @property
+    def host_attached(self) -> bool:
+        """True while a host has the port open."""
+        return bool(getattr(self._backend, "host_attached", False))
+
+    @property
+    def closed(self) -> bool:
+        """True after :meth:`close` or :meth:`unplug`."""
+        return self._closed
+
+    def unplug(self) -> None:
+        """Pull the USB cable: the host's next read or write fails; the board stops."""
+        self._closed = True
+        self._backend.unplug()
+
+    def close(self) -> None:
+        """Stop the board and remove its port. Idempotent."""
+        self._closed = True
+        self._backend.close()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise BoardClosedError(f"the virtual board on {self.port} is closed")
+
+    def __enter__(self) -> VirtualBoard:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        if not getattr(self, "_closed", True):
+            self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else f"on {self.port}"
+        engine = self.firmware or "emulated StandardFirmata"
+        return f"<VirtualBoard {self.profile.name} ({engine}) {state}, seed={self.seed}>"
+
+
+def _avr_backend(
+    board: BoardProfile,
+    kit: KitProfile,
+    world: World,
+    seed: int,
+    firmware: str,
+    link: str | os.PathLike[str] | None,
+) -> BoardBackend:
+    # Imported only here: the simulated AVR needs simavr and a compiled bridge.
+    try:
+        from labkit.sim import avr
+    except ImportError as exc:
+        raise ToolMissingError(
+            f"firmware={firmware!r} needs labkit.sim.avr (the simulated AVR), which could not be "
+            f"loaded: {exc}"
+        ) from None
+    factory = getattr(avr, "AvrBoard", None)
+    if factory is None:
+        raise SimulationError(f"labkit.sim.avr has no AvrBoard yet, so firmware={firmware!r} cannot run")
+    backend: BoardBackend = factory(board=board, kit=kit, world=world, seed=seed, firmware=firmware, link=link)
+    return backend
