@@ -1,0 +1,411 @@
+"""Numba kernels of the slicer: small, pure functions over plain arrays.
+
+Nothing here knows about files, trimesh or layers; the public modules call
+these with NumPy arrays and wrap the results. Each kernel is compiled for the
+argument types it first sees and cached on disk (``cache=True``; Numba keeps
+the cache in ``__pycache__`` beside this file, or under ``NUMBA_CACHE_DIR``
+when that is set).
+
+Conventions shared by the kernels:
+
+* Half-edge ``3 * f + i`` of face ``f`` runs from ``faces[f, i]`` to
+  ``faces[f, (i + 1) % 3]``.
+* Plane ``k`` lies at ``z0 + k * h``, always computed by :func:`plane_z` so
+  every face classifies a shared vertex the same way.
+* A vertex counts as above a plane only when ``z > plane``. This symbolic
+  perturbation makes vertices and whole faces lying exactly on a plane
+  unambiguous: the section is the limit from just above the plane, which is
+  also what trimesh's ``mesh_plane`` returns there.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+@njit(cache=True, inline="always")
+def plane_z(z0, h, k):
+    return z0 + k * h
+
+
+@njit(cache=True)
+def merge_vertices(corners, scale, table_bits):
+    """Unique corners of a triangle soup, by open addressing.
+
+    ``corners`` is (m, 3, 3) float32, the xyz of each triangle's corners (any
+    strides: a view into STL records works). Corners are equal when their
+    coordinates round to the same integer after multiplying by ``scale``
+    (trimesh merges at ``scale = 1e8``, and so do we, so a mesh is
+    watertight for both or for neither). Returns ``(inverse, first,
+    n_unique)``: ``inverse[3 * t + c]`` is the new index of corner ``c`` of
+    triangle ``t``; ``first[:n_unique]`` the flat corner where each unique
+    vertex was first seen. ``n_unique == -1`` means the table
+    (``2**table_bits`` slots) filled past 3/4: retry with a larger one.
+    """
+    n = corners.shape[0] * 3
+    size = np.int64(1) << table_bits
+    mask = np.uint64(size - 1)
+    table = np.full(size, -1, np.int32)
+    inverse = np.empty(n, np.int32)
+    limit = (size * 3) // 4
+    first = np.empty(min(n, limit), np.int32)
+    quantized = np.empty((min(n, limit), 3), np.int64)
+    n_unique = 0
+    for i in range(n):
+        qx = np.int64(np.round(np.float64(corners[i // 3, i % 3, 0]) * scale))
+        qy = np.int64(np.round(np.float64(corners[i // 3, i % 3, 1]) * scale))
+        qz = np.int64(np.round(np.float64(corners[i // 3, i % 3, 2]) * scale))
+        key = np.uint64(qx) * np.uint64(0x100000001B3) ^ np.uint64(qy) * np.uint64(0xC2B2AE3D27D4EB4F) ^ np.uint64(qz)
+        slot = ((key * _GOLDEN) >> np.uint64(64 - table_bits)) & mask
+        while True:
+            j = table[slot]
+            if j < 0:
+                if n_unique >= limit:
+                    return inverse, first, -1
+                table[slot] = n_unique
+                first[n_unique] = i
+                quantized[n_unique, 0] = qx
+                quantized[n_unique, 1] = qy
+                quantized[n_unique, 2] = qz
+                inverse[i] = n_unique
+                n_unique += 1
+                break
+            if quantized[j, 0] == qx and quantized[j, 1] == qy and quantized[j, 2] == qz:
+                inverse[i] = j
+                break
+            slot = (slot + np.uint64(1)) & mask
+    return inverse, first, n_unique
+
+
+@njit(cache=True, inline="always")
+def _degenerate(faces, f):
+    return faces[f, 0] == faces[f, 1] or faces[f, 1] == faces[f, 2] or faces[f, 2] == faces[f, 0]
+
+
+@njit(cache=True, parallel=True)
+def half_edge_twins(faces, n_vertices):
+    """Pair every half-edge with its opposite: ``(twin, multiplicity)``, both (3m,) int64.
+
+    Half-edge ``a -> b`` pairs with ``b -> a``; on a non-manifold edge the
+    j-th ``a -> b`` pairs with the j-th ``b -> a``, so the pairing stays
+    one-to-one. ``twin`` is -1 on a boundary or where the neighbour is wound
+    the same way; ``multiplicity`` counts the half-edges on the same
+    undirected edge (2 on a manifold edge, 1 on a boundary). Degenerate
+    faces (a repeated vertex) take no part: their entries stay -1 and 0.
+    """
+    m = faces.shape[0]
+    start = np.zeros(n_vertices + 1, np.int64)
+    for f in range(m):
+        if not _degenerate(faces, f):
+            for i in range(3):
+                start[faces[f, i] + 1] += 1
+    for v in range(n_vertices):
+        start[v + 1] += start[v]
+    half = np.empty(start[n_vertices], np.int64)
+    target = np.empty(start[n_vertices], np.int64)
+    cursor = start[:-1].copy()
+    for f in range(m):
+        if not _degenerate(faces, f):
+            for i in range(3):
+                a = faces[f, i]
+                half[cursor[a]] = 3 * f + i
+                target[cursor[a]] = faces[f, (i + 1) % 3]
+                cursor[a] += 1
+    twin = np.full(3 * m, -1, np.int64)
+    multiplicity = np.zeros(3 * m, np.int64)
+    for a in prange(n_vertices):
+        for p in range(start[a], start[a + 1]):
+            b = target[p]
+            rank = 0
+            same = 0
+            for q in range(start[a], start[a + 1]):
+                if target[q] == b:
+                    same += 1
+                    if q < p:
+                        rank += 1
+            opposite = 0
+            for q in range(start[b], start[b + 1]):
+                if target[q] == a:
+                    if opposite == rank:
+                        twin[half[p]] = half[q]
+                    opposite += 1
+            multiplicity[half[p]] = same + opposite
+    return twin, multiplicity
+
+
+@njit(cache=True, parallel=True)
+def face_plane_ranges(vertices, faces, z0, h, n_planes):
+    """First plane each face crosses and how many: ``(k_lo, count)``, both (m,) int64.
+
+    A face crosses plane ``p`` when ``zmin <= p < zmax``; a degenerate face
+    (a repeated vertex) crosses none.
+    """
+    m = faces.shape[0]
+    k_lo = np.zeros(m, np.int64)
+    count = np.zeros(m, np.int64)
+    for f in prange(m):
+        if _degenerate(faces, f):
+            continue
+        za = vertices[faces[f, 0], 2]
+        zb = vertices[faces[f, 1], 2]
+        zc = vertices[faces[f, 2], 2]
+        lo = min(za, min(zb, zc))
+        hi = max(za, max(zb, zc))
+        first = max(0, min(n_planes, int(np.ceil((lo - z0) / h))))
+        while first > 0 and plane_z(z0, h, first - 1) >= lo:
+            first -= 1
+        while first < n_planes and plane_z(z0, h, first) < lo:
+            first += 1
+        last = max(-1, min(n_planes - 1, int(np.ceil((hi - z0) / h)) - 1))
+        while last < n_planes - 1 and plane_z(z0, h, last + 1) < hi:
+            last += 1
+        while last >= 0 and plane_z(z0, h, last) >= hi:
+            last -= 1
+        k_lo[f] = first
+        count[f] = max(0, last - first + 1)
+    return k_lo, count
+
+
+@njit(cache=True, inline="always")
+def _crossing_edges(vertices, faces, f, p):
+    """Local indices of the edges where the section enters and leaves face ``f``.
+
+    Walking the face's boundary, the segment runs from the edge going down
+    through the plane to the edge going up, which keeps the solid on the
+    left: outer loops come out counter-clockwise on a well-wound mesh.
+    """
+    above0 = vertices[faces[f, 0], 2] > p
+    above1 = vertices[faces[f, 1], 2] > p
+    above2 = vertices[faces[f, 2], 2] > p
+    if above0 == above1:
+        lonely = 2
+        lonely_above = above2
+    elif above0 == above2:
+        lonely = 1
+        lonely_above = above1
+    else:
+        lonely = 0
+        lonely_above = above0
+    if lonely_above:
+        return lonely, (lonely + 2) % 3
+    return (lonely + 2) % 3, lonely
+
+
+@njit(cache=True, inline="always")
+def _edge_point(vertices, faces, f, edge, p):
+    """Where local edge ``edge`` of face ``f`` meets the plane ``z = p``."""
+    u = faces[f, edge]
+    w = faces[f, (edge + 1) % 3]
+    if vertices[u, 2] > p:
+        u, w = w, u
+    t = (p - vertices[u, 2]) / (vertices[w, 2] - vertices[u, 2])
+    x = vertices[u, 0] + t * (vertices[w, 0] - vertices[u, 0])
+    y = vertices[u, 1] + t * (vertices[w, 1] - vertices[u, 1])
+    return x, y
+
+
+@njit(cache=True, parallel=True)
+def intersect_faces(vertices, faces, twin, k_lo, seg_offset, z0, h):
+    """Every face-plane segment, stored face by face, linked by mesh topology.
+
+    Segment ``seg_offset[f] + j`` is face ``f`` cut by plane ``k_lo[f] + j``.
+    Returns ``(start_xy, next_seg)``: the segment's start point (S, 2) and
+    the segment that continues it across the shared edge (S,), -1 where the
+    mesh is open there.
+    """
+    n_seg = seg_offset[-1]
+    start_xy = np.empty((n_seg, 2), np.float64)
+    next_seg = np.full(n_seg, -1, np.int64)
+    for f in prange(faces.shape[0]):
+        for s in range(seg_offset[f], seg_offset[f + 1]):
+            k = k_lo[f] + s - seg_offset[f]
+            p = plane_z(z0, h, k)
+            enter, leave = _crossing_edges(vertices, faces, f, p)
+            x, y = _edge_point(vertices, faces, f, enter, p)
+            start_xy[s, 0] = x
+            start_xy[s, 1] = y
+            g_half = twin[3 * f + leave]
+            if g_half >= 0:
+                g = g_half // 3
+                j = k - k_lo[g]
+                if 0 <= j < seg_offset[g + 1] - seg_offset[g]:
+                    next_seg[s] = seg_offset[g] + j
+    return start_xy, next_seg
+
+
+@njit(cache=True)
+def _segment_end(vertices, faces, k_lo, seg_offset, s, z0, h):
+    f = np.searchsorted(seg_offset, s, side="right") - 1
+    p = plane_z(z0, h, k_lo[f] + s - seg_offset[f])
+    leave = _crossing_edges(vertices, faces, f, p)[1]
+    return _edge_point(vertices, faces, f, leave, p)
+
+
+@njit(cache=True)
+def walk_chains(vertices, faces, k_lo, seg_offset, start_xy, next_seg, z0, h):
+    """Follow ``next_seg`` into chains of points.
+
+    Returns ``(points, chain_start, chain_plane, chain_closed)``. Chain ``c``
+    is ``points[chain_start[c]:chain_start[c + 1]]``; a closed chain repeats
+    its first point at the end, an open one ends at the open edge. Repeated
+    consecutive points (a vertex exactly on the plane) are written once.
+    """
+    n_seg = next_seg.shape[0]
+    has_pred = np.zeros(n_seg, np.bool_)
+    for s in range(n_seg):
+        if next_seg[s] >= 0:
+            has_pred[next_seg[s]] = True
+    visited = np.zeros(n_seg, np.bool_)
+    heads = np.empty(n_seg, np.int64)
+    n_chains = 0
+    n_open = 0
+    for s in range(n_seg):
+        if not has_pred[s]:
+            heads[n_chains] = s
+            n_chains += 1
+            n_open += 1
+            t = s
+            while t >= 0:
+                visited[t] = True
+                t = next_seg[t]
+    for s in range(n_seg):
+        if not visited[s]:
+            heads[n_chains] = s
+            n_chains += 1
+            t = s
+            while not visited[t]:
+                visited[t] = True
+                t = next_seg[t]
+    points = np.empty((n_seg + n_chains, 2), np.float64)
+    chain_start = np.empty(n_chains + 1, np.int64)
+    chain_plane = np.empty(n_chains, np.int64)
+    chain_closed = np.empty(n_chains, np.bool_)
+    n = 0
+    for c in range(n_chains):
+        s = heads[c]
+        chain_start[c] = n
+        f = np.searchsorted(seg_offset, s, side="right") - 1
+        chain_plane[c] = k_lo[f] + s - seg_offset[f]
+        chain_closed[c] = c >= n_open
+        t = s
+        last = -1
+        while True:
+            if n == chain_start[c] or start_xy[t, 0] != points[n - 1, 0] or start_xy[t, 1] != points[n - 1, 1]:
+                points[n, 0] = start_xy[t, 0]
+                points[n, 1] = start_xy[t, 1]
+                n += 1
+            last = t
+            t = next_seg[t]
+            if t < 0 or t == s:
+                break
+        if c >= n_open:
+            x, y = points[chain_start[c], 0], points[chain_start[c], 1]
+        else:
+            x, y = _segment_end(vertices, faces, k_lo, seg_offset, last, z0, h)
+        points[n, 0] = x
+        points[n, 1] = y
+        n += 1
+    chain_start[n_chains] = n
+    return points[:n], chain_start, chain_plane, chain_closed
+
+
+@njit(cache=True, parallel=True)
+def loop_measures(points, loop_start):
+    """Signed area (CCW positive), length and bounding box of each polyline.
+
+    ``points[loop_start[i]:loop_start[i + 1]]`` is polyline ``i``; for a
+    closed loop (last point == first) the area is the polygon's.
+    Returns ``(area, length, bbox)`` with bbox (n, 4) as xmin, ymin, xmax, ymax.
+    """
+    n = loop_start.shape[0] - 1
+    area = np.zeros(n)
+    length = np.zeros(n)
+    bbox = np.empty((n, 4))
+    for i in prange(n):
+        a = 0.0
+        ell = 0.0
+        x0 = points[loop_start[i], 0]
+        y0 = points[loop_start[i], 1]
+        xmin = x0
+        xmax = x0
+        ymin = y0
+        ymax = y0
+        for j in range(loop_start[i], loop_start[i + 1] - 1):
+            xa = points[j, 0] - x0
+            ya = points[j, 1] - y0
+            xb = points[j + 1, 0] - x0
+            yb = points[j + 1, 1] - y0
+            a += xa * yb - xb * ya
+            ell += np.hypot(xb - xa, yb - ya)
+            xmin = min(xmin, points[j + 1, 0])
+            xmax = max(xmax, points[j + 1, 0])
+            ymin = min(ymin, points[j + 1, 1])
+            ymax = max(ymax, points[j + 1, 1])
+        area[i] = 0.5 * a
+        length[i] = ell
+        bbox[i, 0] = xmin
+        bbox[i, 1] = ymin
+        bbox[i, 2] = xmax
+        bbox[i, 3] = ymax
+    return area, length, bbox
+
+
+@njit(cache=True, inline="always")
+def _inside(points, lo, hi, x, y):
+    """Even-odd test of (x, y) against the closed loop ``points[lo:hi]``."""
+    inside = False
+    for j in range(lo, hi - 1):
+        ya = points[j, 1]
+        yb = points[j + 1, 1]
+        if (ya > y) != (yb > y):
+            xa = points[j, 0]
+            xb = points[j + 1, 0]
+            if x < xa + (y - ya) * (xb - xa) / (yb - ya):
+                inside = not inside
+    return inside
+
+
+@njit(cache=True, parallel=True)
+def loop_parents(points, loop_start, group_start, abs_area, bbox):
+    """The smallest loop of the same layer enclosing each loop, or -1.
+
+    Loops are numbered so that a layer's loops are contiguous:
+    ``group_start[g]:group_start[g + 1]``. A loop's midpoint of its first
+    segment is tested, so touching loops still nest correctly.
+    """
+    n = loop_start.shape[0] - 1
+    parent = np.full(n, -1, np.int64)
+    for g in prange(group_start.shape[0] - 1):
+        for i in range(group_start[g], group_start[g + 1]):
+            lo = loop_start[i]
+            x = 0.5 * (points[lo, 0] + points[lo + 1, 0])
+            y = 0.5 * (points[lo, 1] + points[lo + 1, 1])
+            best = -1
+            for j in range(group_start[g], group_start[g + 1]):
+                if j == i or abs_area[j] <= abs_area[i]:
+                    continue
+                if best >= 0 and abs_area[j] >= abs_area[best]:
+                    continue
+                if bbox[j, 0] > bbox[i, 0] or bbox[j, 1] > bbox[i, 1] or bbox[j, 2] < bbox[i, 2] or bbox[j, 3] < bbox[i, 3]:
+                    continue
+                if _inside(points, loop_start[j], loop_start[j + 1], x, y):
+                    best = j
+            parent[i] = best
+    return parent
+
+
+@njit(cache=True, parallel=True)
+def reverse_loops(points, loop_start, flip):
+    """Reverse, in place, every loop ``i`` with ``flip[i]``."""
+    for i in prange(loop_start.shape[0] - 1):
+        if flip[i]:
+            lo = loop_start[i]
+            hi = loop_start[i + 1] - 1
+            while lo < hi:
+                for c in range(2):
+                    points[lo, c], points[hi, c] = points[hi, c], points[lo, c]
+                lo += 1
+                hi -= 1

@@ -1,0 +1,130 @@
+"""Will it print? Overhangs, holes in the mesh, features thinner than the nozzle.
+
+>>> from labkit.geometry import slice_mesh, check_printability
+>>> report = check_printability(slice_mesh("part.stl"), nozzle=0.4)     # doctest: +SKIP
+>>> report.overhang_fraction, report.warnings                            # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from labkit.geometry._clipper import SCALE, to_clipper
+from labkit.geometry.slicing import Layer, SliceStack
+
+__all__ = ["Printability", "check_printability", "thin_regions"]
+
+@dataclass(frozen=True)
+class Printability:
+    """What may fail when printing a part.
+
+    Attributes
+    ----------
+    overhang_faces : (m,) bool
+        Faces (of ``stack.faces``) facing down more steeply than the limit,
+        not counting those resting on the bed.
+    overhang_deg : (m,) float64
+        Each face's overhang angle from vertical (0 = wall, 90 = ceiling); 0
+        for faces looking up.
+    overhang_fraction : float
+        Share of the surface area in ``overhang_faces``.
+    overhang_layers : (k,) int64
+        Indices of the layers where overhanging faces are.
+    max_overhang_deg : float
+        The limit used.
+    watertight : bool
+        Every edge joins exactly two faces wound alike.
+    thin_features : dict of int to int
+        Layer index -> number of outlines narrower than the nozzle there.
+    nozzle : float
+    """
+
+    overhang_faces: np.ndarray
+    overhang_deg: np.ndarray
+    overhang_fraction: float
+    overhang_layers: np.ndarray
+    max_overhang_deg: float
+    watertight: bool
+    thin_features: dict[int, int]
+    nozzle: float
+
+    @property
+    def warnings(self) -> list[str]:
+        """One line per problem, for a summary."""
+        out = []
+        if self.overhang_fraction > 0:
+            z = self.overhang_layers
+            out.append(
+                f"{self.overhang_fraction:.1%} of the surface overhangs more than {self.max_overhang_deg:g} degrees "
+                f"(layers {z.min()}-{z.max()}): add supports or turn the part"
+            )
+        if not self.watertight:
+            out.append("the mesh is not watertight: the slicer had to guess some outlines")
+        if self.thin_features:
+            n = sum(self.thin_features.values())
+            out.append(
+                f"{n} outlines on {len(self.thin_features)} layers are thinner than the {self.nozzle} mm nozzle "
+                "and will not print"
+            )
+        return out
+
+
+def check_printability(stack: SliceStack, nozzle: float = 0.4, max_overhang_deg: float = 45.0) -> Printability:
+    """Overhangs, watertightness and too-thin outlines of a sliced part.
+
+    >>> import trimesh
+    >>> from labkit.geometry import slice_mesh
+    >>> report = check_printability(slice_mesh(trimesh.creation.icosphere(3, radius=10)))
+    >>> 0.1 < report.overhang_fraction < 0.2, report.watertight
+    (True, True)
+    """
+    v, f = stack.vertices, stack.faces
+    corners = v[f]
+    normal = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
+    double_area = np.linalg.norm(normal, axis=1)
+    nz = normal[:, 2] / np.maximum(double_area, 1e-300)
+    overhang_deg = np.degrees(np.arcsin(np.clip(-nz, 0.0, 1.0)))
+    on_bed = corners[:, :, 2].max(axis=1) <= v[:, 2].min() + stack.layer_height / 2
+    overhang = (overhang_deg > max_overhang_deg) & ~on_bed & (double_area > 0)
+    fraction = float(double_area[overhang].sum() / max(double_area.sum(), 1e-300))
+    z = stack.z
+    low = np.searchsorted(z, corners[overhang, :, 2].min(axis=1))
+    high = np.searchsorted(z, corners[overhang, :, 2].max(axis=1))
+    layers = np.unique(np.clip(np.concatenate([low, high]), 0, len(z) - 1)) if overhang.any() else np.empty(0, np.int64)
+    thin = {}
+    for layer in stack.layers:
+        n = thin_regions(layer, layer.loops, nozzle)
+        if n:
+            thin[layer.index] = n
+    watertight = stack.open_edges == 0 and stack.flipped_edges == 0 and stack.non_manifold_edges == 0
+    return Printability(
+        overhang_faces=overhang,
+        overhang_deg=overhang_deg,
+        overhang_fraction=fraction,
+        overhang_layers=layers,
+        max_overhang_deg=max_overhang_deg,
+        watertight=watertight,
+        thin_features=thin,
+        nozzle=nozzle,
+    )
+
+
+def thin_regions(layer: Layer, rings: list[np.ndarray], width: float) -> int:
+    """How many outer outlines (with their holes) vanish when shrunk by ``width / 2``.
+
+    ``rings`` are the layer's loops (or a simplified copy, in the same order).
+    """
+    import pyclipper
+
+    lost = 0
+    for i in np.flatnonzero(layer.outer == np.arange(len(layer.outer))):
+        parts = to_clipper([rings[j] for j in np.flatnonzero(layer.outer == i)])
+        if not parts:
+            continue
+        offset = pyclipper.PyclipperOffset()
+        offset.AddPaths(parts, pyclipper.JT_MITER, pyclipper.ET_CLOSEDPOLYGON)
+        if not offset.Execute(-width / 2 * SCALE):
+            lost += 1
+    return lost
