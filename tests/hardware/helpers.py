@@ -1,0 +1,116 @@
+"""Test helpers: a scripted pty peer, and waiting for the virtual board to catch up.
+
+``PtyPeer`` is the far end of a real pty, scripted by a test: a silent port, a
+noisy one, a tiny Firmata board.
+
+The virtual board (labkit.sim) is the realistic peer; this one exists for what
+a well-behaved board never does: stay silent, spew garbage, speak another
+protocol, or interleave junk with valid messages at exactly known places.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import threading
+import time
+import tty
+from collections.abc import Callable
+
+# What StandardFirmata 2.5 on an Uno says about itself.
+VERSION_REPORT = bytes([0xF9, 2, 5])
+FIRMWARE_REPORT = bytes([0xF0, 0x79, 2, 5]) + b"".join(bytes([c, 0]) for c in b"PeerFirmata") + bytes([0xF7])
+
+
+def analog(channel: int, value: int) -> bytes:
+    """An ANALOG_MESSAGE, as a board sends it."""
+    return bytes([0xE0 | channel, value & 0x7F, value >> 7])
+
+
+def digital(port: int, mask: int) -> bytes:
+    """A DIGITAL_MESSAGE for a whole 8-pin port."""
+    return bytes([0x90 | port, mask & 0x7F, mask >> 7])
+
+
+class PtyPeer:
+    """A pty whose master side this test drives; ``port`` is what labkit opens.
+
+    ``answer_firmata`` makes it answer the version and firmware queries like a
+    board; ``received`` holds every byte the host wrote.
+    """
+
+    def __init__(self, answer_firmata: bool = False) -> None:
+        self.master, self._slave = os.openpty()
+        tty.setraw(self._slave)
+        self.port = os.ttyname(self._slave)
+        self.answer_firmata = answer_firmata
+        self.received = bytearray()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._read_loop, daemon=True)]
+        self._threads[0].start()
+
+    def _read_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                ready, _, _ = select.select([self.master], [], [], 0.05)
+                if not ready:
+                    continue
+                data = os.read(self.master, 4096)
+            except OSError:
+                return
+            with self._lock:
+                self.received += data
+            if self.answer_firmata and (b"\xf9" in data or b"\xf0\x79\xf7" in data):
+                self.send(VERSION_REPORT + FIRMWARE_REPORT)
+
+    def send(self, data: bytes) -> None:
+        """Write ``data`` to the host."""
+        os.write(self.master, data)
+
+    def keep_sending(self, make: Callable[[], bytes], every: float = 0.01) -> None:
+        """Send ``make()`` every ``every`` seconds in the background until closed."""
+
+        def loop() -> None:
+            while not self._stop.wait(every):
+                try:
+                    os.write(self.master, make())
+                except OSError:
+                    return
+
+        thread = threading.Thread(target=loop, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def wait_received(self, expected: bytes, timeout: float = 2.0) -> bool:
+        """True once ``expected`` appears in what the host wrote."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if expected in self.received:
+                    return True
+            time.sleep(0.01)
+        return False
+
+    def unplug(self) -> None:
+        """Close the master: the host's next read or write fails, as when a cable is pulled."""
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=1)
+        for fd in (self.master, self._slave):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    close = unplug
+
+
+def eventually(check: Callable[[], object], timeout: float = 2.0) -> object:
+    """Poll ``check()`` until it is truthy (the virtual board acts a moment after a write)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(0.005)
