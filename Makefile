@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 # The install is redone only when pyproject.toml changes.
 STAMP  := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: lab test bench lint venv system-deps bench-deps clean
+.PHONY: lab test bench lint venv system-deps bench-deps firmware clean
 
 venv: $(STAMP)
 
@@ -32,7 +32,11 @@ lint: venv
 	$(BIN)/ruff check labkit tests benchmarks
 	$(BIN)/mypy
 
-test: venv system-deps lint
+# The simulated AVR's bridge, StandardFirmata (npm) and the Arduino core, built once into .cache/.
+firmware: venv system-deps
+	$(BIN)/python -c "from labkit.sim.avr import prepare; prepare()"
+
+test: venv system-deps firmware lint
 	$(BIN)/python -m pytest
 
 bench: venv system-deps bench-deps

@@ -23,7 +23,7 @@ import numpy as np
 
 from labkit.errors import BoardClosedError, SimulationError
 from labkit.profiles import BoardProfile, PinSpec
-from labkit.sim.avr._bridge import CLOCK_HZ, Bridge, PinMap
+from labkit.sim.avr._bridge import CLOCK_HZ, Bridge, PinMap, adc_command
 from labkit.sim.avr._decode import PinDecoder
 from labkit.sim.avr._setup import standard_firmata
 from labkit.sim.board import TRACE_DTYPE
@@ -240,7 +240,7 @@ class FirmwareBackend:
             channel = self.board.analog_channel(pin)
             if channel is not None:
                 volts = self.world.analog_voltage(pin, t, noisy=True)
-                commands.append((f"adc{channel}", f"adc {channel} {round(volts * 1000)}"))
+                commands.append((f"adc{channel}", adc_command(channel, volts)))
         for pin, pull_up in inputs:
             if pin in self.board.reserved_pins:
                 continue

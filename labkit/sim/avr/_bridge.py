@@ -8,6 +8,7 @@ which AVR port bit and ADC channel each Arduino pin is.
 
 from __future__ import annotations
 
+import math
 import subprocess
 import tempfile
 import threading
@@ -19,11 +20,24 @@ from labkit.errors import SimulationError
 from labkit.profiles import BoardProfile
 from labkit.sim.avr._setup import bridge_program
 
-__all__ = ["CLOCK_HZ", "Bridge", "PinMap"]
+__all__ = ["CLOCK_HZ", "Bridge", "PinMap", "adc_command"]
 
 CLOCK_HZ = 16_000_000
 # Arduino pin n of an ATmega328P board sits on port _PORT_LETTERS[n] (Uno and Nano variants).
 _PORT_LETTERS = {"atmega328p": "DDDDDDDDBBBBBBCCCCCC"}
+
+
+def adc_command(channel: int, volts: float) -> str:
+    """The bridge command putting ``volts`` on ADC ``channel``.
+
+    simavr converts millivolts with 1023 steps where the ATmega has 1024
+    (code = floor(V * 1024 / Vref)); the voltage is scaled, and rounded up to
+    whole millivolts, so that analogRead returns what the chip would.
+
+    >>> adc_command(0, 2.5)
+    'adc 0 2503'
+    """
+    return f"adc {channel} {math.ceil(volts * 1000 * 1024 / 1023 - 1e-9)}"
 
 
 @dataclass(frozen=True)

@@ -268,7 +268,7 @@ static void scan_pwm(void)
 		double duty = pwm_duty(&pwms[i]);
 		if (duty != pwms[i].duty) {
 			pwms[i].duty = duty;
-			fprintf(events, "w %llu %c %d %.6f\n", (unsigned long long)avr->cycle,
+			fprintf(events, "w %llu %c %d %.9f\n", (unsigned long long)avr->cycle,
 				pwms[i].port->io->name, pwms[i].bit, duty);
 		}
 	}
