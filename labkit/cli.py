@@ -25,6 +25,7 @@ __all__ = ["build_parser", "main"]
 COMMAND_MODULES = (
     "labkit.lab",
     "labkit.sim.cli",
+    "labkit.hardware.cli",
     "labkit.sim.avr.cli",
 )
 

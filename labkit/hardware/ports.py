@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 from serial.tools import list_ports as pyserial_ports
 
-from labkit.errors import BoardNotFoundError, HardwareError
+from labkit.errors import BoardNotFoundError, HardwareError, NotFirmataError
 from labkit.hardware._link import FirmataLink, FirmwareInfo
 from labkit.profiles import load_board, profiles_dir
 
-__all__ = ["SerialPort", "find_board", "list_ports", "probe", "probe_all", "usb_ids"]
+__all__ = ["ProbeResult", "SerialPort", "find_board", "list_ports", "probe", "probe_all", "usb_ids"]
 
 
 @dataclass(frozen=True)
@@ -72,28 +72,39 @@ def find_board(ports: list[SerialPort] | None = None) -> tuple[str, str | None]:
     )
 
 
-def probe(port: str, timeout: float = 3.0, baud: int = 57600) -> FirmwareInfo:
-    """Open ``port``, wait for a Firmata report, close it; raises a ``HardwareError`` otherwise.
+@dataclass(frozen=True)
+class ProbeResult:
+    """What probing a port found: its firmware, or in a few words why there is none."""
+
+    port: str
+    firmware: FirmwareInfo | None
+    problem: str | None
+
+
+def probe(port: str, timeout: float = 3.0, baud: int = 57600) -> ProbeResult:
+    """Open ``port``, wait up to ``timeout`` s for a Firmata report, and close it again.
 
     Opening a real Uno resets it (as the Arduino IDE's serial monitor does).
     """
-    link = FirmataLink(port, baud=baud, on_message=lambda *message: None)
     try:
-        return link.handshake(timeout)
+        link = FirmataLink(port, baud=baud, on_message=lambda *message: None)
+    except BoardNotFoundError:
+        return ProbeResult(port, None, "no such port")
+    except HardwareError as exc:
+        return ProbeResult(port, None, str(exc))
+    try:
+        return ProbeResult(port, link.handshake(timeout), None)
+    except NotFirmataError:
+        return ProbeResult(port, None, f"no Firmata answer in {timeout:g} s; it sent {link.describe_seen()}")
+    except HardwareError as exc:
+        return ProbeResult(port, None, str(exc))
     finally:
         link.close()
 
 
-def probe_all(ports: list[str], timeout: float = 3.0) -> dict[str, FirmwareInfo | HardwareError]:
-    """``probe`` every port at once; maps each to its firmware or the error that came instead."""
-
-    def one(port: str) -> FirmwareInfo | HardwareError:
-        try:
-            return probe(port, timeout)
-        except HardwareError as exc:
-            return exc
-
+def probe_all(ports: list[str], timeout: float = 3.0) -> list[ProbeResult]:
+    """``probe`` every port at once (a real Uno takes about 2 s to answer)."""
     if not ports:
-        return {}
+        return []
     with concurrent.futures.ThreadPoolExecutor(max_workers=min(8, len(ports))) as pool:
-        return dict(zip(ports, pool.map(one, ports), strict=True))
+        return list(pool.map(lambda port: probe(port, timeout), ports))

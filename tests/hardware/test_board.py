@@ -1,0 +1,124 @@
+"""Board.connect, the profile checks before the wire, autodetection and the board's settings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from labkit.errors import (
+    BoardNotFoundError,
+    PinInUseError,
+    PinInvalidError,
+    PinModeError,
+    ProfileError,
+    ValueRangeError,
+)
+from labkit.hardware import LED, Board
+from labkit.hardware.ports import SerialPort, find_board, list_ports, usb_ids
+
+# -- pins are checked against the profile -------------------------------------------------------
+
+
+def test_a_pin_the_board_lacks_is_refused_naming_the_pins_it_has(board: Board) -> None:
+    with pytest.raises(PinInvalidError, match="Arduino Uno has no pin 20: digital pins are D0-D19, analog inputs A0, A1"):
+        board.led(20)
+    with pytest.raises(ValueError):  # a PinError is a ValueError too
+        board.led("A9")
+
+
+def test_the_usb_serial_pins_are_refused(board: Board) -> None:
+    with pytest.raises(PinModeError, match="D0 of the Arduino Uno carries the USB serial link.*use D2-D13, A0-A5"):
+        board.led(0)
+
+
+def test_a_pin_without_the_mode_is_refused_naming_the_ones_with_it(board: Board) -> None:
+    with pytest.raises(PinModeError, match="a LightSensor needs an analog input pin, and D5 .* use A0-A5"):
+        board.light_sensor(5)
+    with pytest.raises(PinModeError, match="an RGBLED needs a PWM pin, and D4"):
+        board.rgb_led(3, 4, 5)
+
+
+def test_a_pin_in_use_names_the_device_holding_it(board: Board) -> None:
+    board.led(13).on()
+    with pytest.raises(PinInUseError, match=r"D13 is already used by <LED on pin D13, is_active=True>"):
+        board.button(13)
+    with pytest.raises(PinInUseError, match="cannot use D3 twice"):
+        board.rgb_led(3, 3, 5)
+    assert [type(d).__name__ for d in board.devices] == ["LED"]  # the failures left nothing behind
+
+
+def test_values_are_checked(board: Board) -> None:
+    with pytest.raises(ValueRangeError, match="on_time must be 0 seconds or more"):
+        board.led(13).blink(on_time=-1)
+    with pytest.raises(ValueRangeError, match="whole number >= 0"):
+        board.led(12).blink(n=2.5)  # type: ignore[arg-type]
+
+
+# -- the board ---------------------------------------------------------------------------------
+
+
+def test_board_describes_itself(board: Board) -> None:
+    assert board.profile.name == "uno" and board.kit is not None and board.kit.name == "starter"
+    assert repr(board).startswith("<Board virtual Arduino Uno on /dev/")
+    assert "StandardFirmata.ino 2.5" in repr(board)
+    assert board.sim is not None and board.sim.port == board.port
+
+
+def test_sampling_interval_sets_how_often_samples_come() -> None:
+    with Board.connect("sim", sampling_interval=0.005) as board:
+        assert board.sampling_interval == 0.005
+        fast = board.potentiometer("A2").record(0.4)
+        board.sampling_interval = 0.04
+        slow = board.potentiometer("A1").record(0.4)
+        with pytest.raises(ValueRangeError, match="from 0.001 to 16.383 seconds"):
+            board.sampling_interval = 0
+    assert np.median(np.diff(fast["t"])) == pytest.approx(0.005, abs=0.001)
+    assert np.median(np.diff(slow["t"])) == pytest.approx(0.04, abs=0.004)
+
+
+def test_parts_must_exist_in_the_kit(board: Board) -> None:
+    with pytest.raises(ProfileError, match="has no part 'lite': it has led, button, light"):
+        board.part("lite")
+
+
+def test_a_kit_for_another_board_is_refused() -> None:
+    with pytest.raises(ProfileError, match="wired for an Arduino Uno, not an Arduino Mega 2560"):
+        Board.connect("sim", profile="mega2560", kit="starter")
+
+
+def test_labkit_board_sim_connects_the_virtual_board(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LABKIT_BOARD", "sim")
+    with Board.connect() as board:
+        assert board.sim is not None
+
+
+def test_a_device_without_a_board_needs_exactly_one_open() -> None:
+    with pytest.raises(BoardNotFoundError, match="no board is connected: first run board = Board.connect"):
+        LED(13)
+
+
+# -- finding a real board -----------------------------------------------------------------------
+
+
+def test_autodetect_knows_arduinos_and_their_usb_bridges() -> None:
+    ports = [SerialPort("/dev/ttyS0", None, ""), SerialPort("/dev/ttyACM0", "2341:0042", "Arduino Mega 2560")]
+    assert find_board(ports) == ("/dev/ttyACM0", "mega2560")
+    # A CH340 is on Unos, Nanos and Megas alike: the profile stays open.
+    assert find_board([SerialPort("/dev/ttyUSB0", "1A86:7523", "USB2.0-Serial")]) == ("/dev/ttyUSB0", None)
+
+
+def test_autodetect_failure_lists_the_ports_and_what_to_check() -> None:
+    ports = [SerialPort("/dev/ttyUSB3", "067B:2303", "a USB-serial cable")]
+    with pytest.raises(BoardNotFoundError) as error:
+        find_board(ports)
+    message = str(error.value)
+    assert "/dev/ttyUSB3 (067B:2303, a USB-serial cable)" in message
+    assert "dialout" in message and "Board.connect('sim')" in message
+
+
+def test_connect_with_nothing_set_looks_on_usb(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LABKIT_BOARD", raising=False)
+    if any(port.usb_id in usb_ids() for port in list_ports()):
+        pytest.skip("an Arduino is plugged into this machine: autodetect would find it")
+    with pytest.raises(BoardNotFoundError, match="no Arduino found on USB"):
+        Board.connect()
