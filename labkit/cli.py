@@ -26,6 +26,8 @@ COMMAND_MODULES = (
     "labkit.lab",
     "labkit.sim.cli",
     "labkit.hardware.cli",
+    "labkit.grading.cli",
+    "labkit.geometry.cli",
     "labkit.sim.avr.cli",
 )
 

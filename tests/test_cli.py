@@ -13,7 +13,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 def test_help_lists_the_commands() -> None:
     result = run("--help")
     assert result.returncode == 0
-    for command in ("lab", "sim", "boards", "sketch"):
+    for command in ("lab", "slice", "sim", "boards", "release", "check", "grade", "sketch"):
         assert command in result.stdout
     assert "examples:" in result.stdout
 

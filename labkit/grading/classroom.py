@@ -16,7 +16,6 @@ week04: 1 students, mean 8.00/10, median 8
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -61,11 +60,7 @@ class _Task:
         )
 
 
-def _quiet_worker() -> None:
-    # Kernels inherit the worker's stdout and stderr: keep student prints off the grader's terminal.
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    os.dup2(devnull, 2)
+def _warm_worker() -> None:
     # Pay for the heavy imports once per worker, not once per submission.
     import nbval.plugin  # noqa: F401
     import pytest  # noqa: F401
@@ -83,7 +78,7 @@ def _crashed(assignment: Assignment, task: _Task, why: str) -> SubmissionResult:
 def _local(assignment: Assignment, tasks: list[_Task], jobs: int) -> Iterator[SubmissionResult]:
     queue = [(task, 1) for task in reversed(tasks)]
     while queue:
-        with ProcessPoolExecutor(min(jobs, len(queue)), mp_context=get_context("spawn"), initializer=_quiet_worker) as pool:
+        with ProcessPoolExecutor(min(jobs, len(queue)), mp_context=get_context("spawn"), initializer=_warm_worker) as pool:
             running: dict[Future[SubmissionResult], tuple[_Task, int]] = {}
             broken = False
             while (queue or running) and not broken:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import copy
 import json
 import re
+import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +31,7 @@ __all__ = [
     "Assignment",
     "Check",
     "MergedCell",
+    "copy_assignment_files",
     "load_assignment",
     "merge",
     "read_submission",
@@ -108,6 +111,23 @@ class MergedCell:
     cell_id: str
     answer: int = 0
     present: bool = True
+
+
+def copy_assignment_files(assignment: Assignment, target: Path, exclude: Sequence[str | Path] = ()) -> None:
+    """Copy the files beside the assignment (data, images, modules) into ``target``:
+    everything in its folder and below except notebooks, hidden files,
+    ``__pycache__`` and the paths in ``exclude``."""
+    source = assignment.path.resolve().parent
+    skipped = {Path(e).resolve() for e in exclude} | {target.resolve()}
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        return {
+            n
+            for n in names
+            if n.startswith(".") or n == "__pycache__" or n.endswith(".ipynb") or Path(folder, n).resolve() in skipped
+        }
+
+    shutil.copytree(source, target, ignore=ignore, symlinks=True, dirs_exist_ok=True)
 
 
 def _tags(cell: NotebookNode) -> set[str]:

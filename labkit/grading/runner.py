@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,7 @@ from typing import Any
 from labkit.errors import SubmissionError
 from labkit.grading.notebook import (
     Assignment,
+    copy_assignment_files,
     load_assignment,
     merge,
     read_submission,
@@ -63,19 +63,6 @@ def grading_environment(board: str = "sim") -> dict[str, str]:
     }
 
 
-def _copy_folder(source: Path, target: Path, exclude: Sequence[str]) -> None:
-    skipped = {str(Path(e).resolve()) for e in exclude}
-
-    def ignore(folder: str, names: list[str]) -> set[str]:
-        return {
-            n
-            for n in names
-            if n.startswith(".") or n == "__pycache__" or n.endswith(".ipynb") or str(Path(folder, n).resolve()) in skipped
-        }
-
-    shutil.copytree(source, target, ignore=ignore, symlinks=True)
-
-
 def _run_pytest(args: list[str], env: Mapping[str, str], in_process: bool) -> int:
     if not in_process:
         done = subprocess.run(
@@ -91,9 +78,23 @@ def _run_pytest(args: list[str], env: Mapping[str, str], in_process: bool) -> in
 
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
+    # pytest's report, and anything a kernel started now writes to its inherited
+    # stdout and stderr, must not reach the grader's terminal.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    kept = os.dup(1), os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
     try:
         return int(pytest.main(args))
     finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        for fd, original in zip((1, 2), kept, strict=True):
+            os.dup2(original, fd)
+            os.close(original)
+        os.close(devnull)
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
@@ -148,7 +149,7 @@ def grade_submission(
     with tempfile.TemporaryDirectory(prefix="labkit-grade-") as tmp:
         root = Path(tmp)
         work = root / "work"
-        _copy_folder(assignment.path.resolve().parent, work, exclude)
+        copy_assignment_files(assignment, work, exclude)
         merged, plan = merge(assignment, notebook, work)
         target = work / f"{assignment.name}.ipynb"
         target.write_text(json.dumps(merged, ensure_ascii=False))

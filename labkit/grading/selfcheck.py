@@ -18,6 +18,7 @@ week04: 3/4 points (/home/ann/week04.ipynb)
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from labkit.errors import GradingError
@@ -27,18 +28,20 @@ from labkit.grading.runner import grade_submission
 __all__ = ["check", "find_notebook"]
 
 
-def _vscode_notebook() -> str | None:
-    try:
-        from IPython import get_ipython
-    except ImportError:
+def _ipython_namespace() -> dict | None:
+    """The user namespace of the IPython kernel or shell we run in, if any."""
+    if "IPython" not in sys.modules:
         return None
+    from IPython import get_ipython
+
     shell = get_ipython()
-    return None if shell is None else shell.user_ns.get("__vsc_ipynb_file__")
+    return None if shell is None else shell.user_ns
 
 
 def find_notebook() -> Path:
     """The notebook the running kernel belongs to, or ``GradingError`` asking for its path."""
-    for candidate in (os.environ.get("JPY_SESSION_NAME"), _vscode_notebook()):
+    namespace = _ipython_namespace() or {}
+    for candidate in (os.environ.get("JPY_SESSION_NAME"), namespace.get("__vsc_ipynb_file__")):
         if candidate and candidate.endswith(".ipynb") and Path(candidate).is_file():
             return Path(candidate)
     here = sorted(Path.cwd().glob("*.ipynb"))
@@ -59,4 +62,6 @@ def check(notebook: str | Path | None = None, *, timeout: float = 30.0) -> Submi
     if os.environ.get("LABKIT_GRADING") == "1":
         raise GradingError("check() does nothing while the notebook is being graded; remove the call from your answer")
     path = Path(notebook) if notebook is not None else find_notebook()
-    return grade_submission(path, path, timeout=timeout, include_hidden=False, student=path.stem)
+    # Inside a kernel pytest gets a process of its own; from a terminal it runs right here.
+    in_process = _ipython_namespace() is None
+    return grade_submission(path, path, timeout=timeout, include_hidden=False, student=path.stem, in_process=in_process)

@@ -1,4 +1,4 @@
-"""``labkit release``: the student version of an assignment.
+"""``labkit release``: the student version of an assignment, with the files beside it.
 
 Solution cells become a stub that fails its checks, hidden checks go, the
 outputs of solution cells are cleared, and every cell keeps its id (grading
@@ -20,7 +20,13 @@ from pathlib import Path
 import nbformat
 
 from labkit.errors import AssignmentError
-from labkit.grading.notebook import STUB, TAG_HIDDEN, TAG_SOLUTION, load_assignment
+from labkit.grading.notebook import (
+    STUB,
+    TAG_HIDDEN,
+    TAG_SOLUTION,
+    copy_assignment_files,
+    load_assignment,
+)
 
 __all__ = ["release"]
 
@@ -51,4 +57,5 @@ def release(assignment: str | Path, out_dir: str | Path) -> Path:
     notebook.cells = kept
     out.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, str(target))
+    copy_assignment_files(loaded, out)
     return target
