@@ -1,0 +1,38 @@
+"""How widgets read devices: through the hardware layer's public API only.
+
+>>> from labkit import Board
+>>> board = Board.connect("sim")                        # doctest: +SKIP
+>>> device_label(board.light_sensor("A0"))              # doctest: +SKIP
+'LightSensor A0'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from labkit.errors import WidgetError
+
+Listener = Callable[[float, float], None]
+
+
+def device_label(device: Any) -> str:
+    """A short name for legends and columns: the class and the pin, like ``LightSensor A0``."""
+    return f"{type(device).__name__} {device.board.profile.label(device.pin)}"
+
+
+def listen(device: Any, listener: Listener) -> Callable[[], None]:
+    """Call ``listener(t, value)`` on every reading of ``device``; returns what stops it.
+
+    ``t`` is the reading's ``time.monotonic()`` stamp. The listener runs on the
+    hardware layer's thread and sits beside the student's own ``when_changed``,
+    never in its place.
+    """
+    add = getattr(device, "add_listener", None)
+    if add is None:
+        raise WidgetError(
+            f"{device!r} gives no readings to plot: a Scope shows sensors, buttons, "
+            "potentiometers and other devices with readings"
+        )
+    add(listener)
+    return lambda: device.remove_listener(listener)

@@ -1,0 +1,71 @@
+"""Fixtures for the widget tests: a virtual board, and for ``browser`` tests JupyterLab + Chromium."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.widgets.lab import CHROMIUM_ARGS, LabServer, artifact, require_chromium
+
+BROWSER_NOTEBOOKS = ["live_dashboard.ipynb", "slice_preview.ipynb"]
+
+
+@pytest.fixture
+def board() -> Iterator[Any]:
+    """A virtual Uno with the starter kit, on a real pty."""
+    from labkit import Board
+
+    with Board.connect("sim") as virtual:
+        yield virtual
+
+
+@pytest.fixture(scope="session")
+def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
+    """JupyterLab on a free localhost port, serving copies of the notebooks under test."""
+    require_chromium()
+    server = LabServer(tmp_path_factory.mktemp("jupyterlab"), BROWSER_NOTEBOOKS, {"LABKIT_BOARD": "sim"})
+    try:
+        server.wait_ready()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium(lab_server: LabServer) -> Iterator[Any]:
+    """Debian's Chromium, headless, driven by Playwright (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(require_chromium()), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(chromium: Any, lab_server: LabServer, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh browser page; on failure a screenshot is kept; the kernels are stopped after."""
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        report = getattr(request.node, "rep_call", None)
+        if report is not None and report.failed:
+            page.screenshot(path=str(artifact(f"{request.node.name}-FAILED.png")))
+        context.close()
+        lab_server.shutdown_kernels()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    # Lets the page fixture see whether the test body failed.
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
