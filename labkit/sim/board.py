@@ -42,10 +42,11 @@ __all__ = ["TRACE_DTYPE", "BoardBackend", "VirtualBoard"]
 #: microseconds for a servo, 0 when it stops driving).
 TRACE_DTYPE = np.dtype([("t_s", "f8"), ("pin", "i2"), ("value", "f8")])
 
-# The ATmega's serial transmit buffer: beyond it Serial.write() blocks the sketch.
+# The ATmega's serial transmit buffer: beyond it Serial.write() blocks the sketch. Bytes
+# handed to the pty stand for bytes in that buffer until the wire clock says they are out.
 _TX_BUFFER = 64
-# How far ahead of the wire clock bytes may be handed to the pty, in seconds.
-_LOOKAHEAD_S = 0.002
+# Hand bytes to the pty in batches of at least this many (fewer wake-ups, same rate).
+_TX_BATCH = 12
 # How often to look for a host opening the port while none has it open.
 _ATTACH_POLL_S = 0.005
 _IDLE_WAKE_S = 0.25
@@ -106,6 +107,8 @@ class _EmulatedBoard:
 
     def pin(self, pin: PinSpec) -> PinState:
         number = self.board.pin(pin)
+        if self.error is not None:
+            raise SimulationError(f"the virtual board on {self.port} stopped: {self.error!r}") from self.error
         with self._lock:
             return self.firmware.pin_state(number, self.world.now())
 
@@ -148,25 +151,30 @@ class _EmulatedBoard:
         poller.register(self._wake_r, select.POLLIN)
         try:
             while not self._stop:
-                if not self._transport.host_attached():
-                    self._attached = False
-                    self._tx.clear()
-                    poller.poll(_ATTACH_POLL_S * 1000)
-                    self._drain_wake()
-                    continue
                 if not self._attached:
+                    if not self._transport.host_attached():
+                        poller.poll(_ATTACH_POLL_S * 1000)
+                        self._drain_wake()
+                        continue
                     poller.register(self._transport.fileno(), select.POLLIN)
                     self._attach(self.world.now())
                 timeout = self._timeout(self.world.now())
-                poller.poll(None if timeout is None else max(timeout, 0.0) * 1000)
-                self._drain_wake()
+                events = dict(poller.poll(max(timeout, 0.0) * 1000))
+                if self._wake_r in events:
+                    self._drain_wake()
                 if self._stop:
                     break
-                self._serve(self.world.now())
-                if not self._transport.host_attached():
+                port_events = events.get(self._transport.fileno(), 0)
+                self._serve(self.world.now(), readable=bool(port_events & select.POLLIN))
+                if port_events & select.POLLHUP:
+                    # The host closed the port: the board runs on, talking to nobody.
                     poller.unregister(self._transport.fileno())
+                    self._attached = False
+                    self._tx.clear()
         except Exception as exc:  # a background thread must not die with a traceback
             self.error = exc
+            # A dead board must not leave the host waiting: hang up, as a crashed board would.
+            self._transport.close()
 
     def _attach(self, t: float) -> None:
         # The host opened the port: DTR resets a real Uno, which then boots.
@@ -182,23 +190,23 @@ class _EmulatedBoard:
         except OSError:
             pass
 
-    def _timeout(self, t: float) -> float | None:
+    def _timeout(self, t: float) -> float:
         deadlines = [t + _IDLE_WAKE_S]
         if self._boot_at is not None:
             deadlines.append(self._boot_at)
         else:
             due = self.firmware.sampling_due(t)
             if due is not None:
-                deadlines.append(due if len(self._tx) <= _TX_BUFFER else self._wire_free - _LOOKAHEAD_S)
+                deadlines.append(max(due, self._buffer_room_at()))
             event = self.world.next_event(t)
             if event is not None:
                 deadlines.append(event)
         if self._tx:
-            deadlines.append(self._wire_free - _LOOKAHEAD_S)
+            deadlines.append(self._buffer_room_at(_TX_BATCH))
         return min(deadlines) - t
 
-    def _serve(self, t: float) -> None:
-        data, flushed = self._transport.read()
+    def _serve(self, t: float, readable: bool) -> None:
+        data, flushed = self._transport.read() if readable else (b"", False)
         with self._lock:
             if flushed and not self._host_spoke:
                 # pyserial flushes right after opening: whatever was sent is gone, so boot again.
@@ -214,19 +222,29 @@ class _EmulatedBoard:
                 self.firmware.receive(data, t)
             self.firmware.step(t)
             self._flush(t)
-            while len(self._tx) <= _TX_BUFFER:
+            while self._backlog(t) <= _TX_BUFFER:
                 due = self.firmware.sampling_due(t)
                 if due is None or due > t:
                     break
                 self.firmware.step(t)
                 self._flush(t)
 
+    def _backlog(self, t: float) -> float:
+        """Bytes written by the firmware and not yet out on the wire."""
+        if not self._byte_s:
+            return len(self._tx)
+        return len(self._tx) + max(self._wire_free - t, 0.0) / self._byte_s
+
+    def _buffer_room_at(self, room: int = 0) -> float:
+        """When the wire will have taken enough to leave ``room`` bytes free in the buffer."""
+        return self._wire_free - (_TX_BUFFER - room) * self._byte_s
+
     def _flush(self, t: float) -> None:
         if not self._tx:
             return
         if self._byte_s:
             self._wire_free = max(self._wire_free, t)
-            budget = int((t + _LOOKAHEAD_S - self._wire_free) / self._byte_s)
+            budget = int(_TX_BUFFER - (self._wire_free - t) / self._byte_s)
             if budget <= 0:
                 return
             chunk = bytes(self._tx[:budget])

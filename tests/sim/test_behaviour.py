@@ -1,0 +1,164 @@
+"""What the board does over time: reset, reopening, pull-ups, bounce, servos, determinism."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import serial
+
+from labkit.errors import BoardClosedError
+from labkit.sim import VirtualBoard
+from tests.sim.host import RawHost
+
+
+def booted(port: str) -> RawHost:
+    host = RawHost(port)
+    host.wait_for(lambda r: r.command == 0xF0 and r.channel == 0x79)
+    return host
+
+
+def digital_reports(host: RawHost, seconds: float, port: int = 0) -> list[int]:
+    return [r.value for r in host.pump(seconds) if r.command == 0x90 and r.channel == port]
+
+
+def test_system_reset_puts_every_pin_back(board: VirtualBoard, host: RawHost) -> None:
+    host.send(0xF4, 13, 1, 0x91, 0x20, 0)
+    host.sysex(0x70, 9, 544 & 0x7F, 544 >> 7, 2400 & 0x7F, 2400 >> 7)
+    host.send(0xC0, 1)
+    host.pump(0.05)
+    assert board.pin(13).level == 1 and board.pin(9).mode == "servo"
+    host.send(0xFF)
+    host.pump(0.05)
+    assert board.pin(13).level == 0 and board.pin(9).mode == "output"
+    assert not any(r.command == 0xE0 for r in host.pump(0.1))  # reporting is off again
+    assert board.pin("A0").mode == "analog"
+
+
+def test_reopening_the_port_resets_the_board(board: VirtualBoard) -> None:
+    host = booted(board.port)
+    host.send(0xF4, 13, 1, 0xF5, 13, 1)
+    host.pump(0.05)
+    host.close()
+    time.sleep(0.05)
+    assert board.pin(13).level == 1  # closing the port leaves the board running
+    assert not board.host_attached
+    host = booted(board.port)
+    try:
+        assert board.pin(13).level == 0
+        assert host.replies[0].command == 0xF9
+    finally:
+        host.close()
+
+
+def test_writing_1_to_an_input_turns_its_pull_up_on(board: VirtualBoard, host: RawHost) -> None:
+    host.send(0xF4, 2, 0, 0xD0, 1)  # D2 plain INPUT, report port 0
+    floating = board.world.digital_level(2, pull_up=False)
+    assert digital_reports(host, 0.05) == [floating << 2]
+    host.send(0x90, 0x04, 0)  # port 0 bit 2 = 1: StandardFirmata enables the pull-up
+    host.pump(0.05)
+    assert board.pin(2).level == 1 and board.pin(2).mode == "input"
+    board.world.press("button")
+    assert digital_reports(host, 0.05) == [0]
+
+
+def test_a_bouncing_button_reports_every_flip(board: VirtualBoard, host: RawHost) -> None:
+    host.send(0xF4, 2, 11, 0xD0, 1)
+    assert digital_reports(host, 0.05) == [4]
+    board.world.bounce_ms = 15
+    board.world.press("button")
+    levels = digital_reports(host, 0.1)
+    assert levels[-1] == 0 and len(levels) >= 3 and len(levels) % 2 == 1
+    board.world.release("button")
+    assert digital_reports(host, 0.1)[-1] == 4
+
+
+def test_a_servo_slews_toward_its_command(board: VirtualBoard, host: RawHost) -> None:
+    host.sysex(0x70, 9, 544 & 0x7F, 544 >> 7, 2400 & 0x7F, 2400 >> 7)  # attaching sends 1500 us
+    host.send(0xE9, 0, 0)  # 0 degrees
+    started = time.monotonic()
+    host.pump(0.1)
+    elapsed = time.monotonic() - started
+    assert board.pin(9).servo_angle == pytest.approx(max(0.0, 90 - 300 * elapsed), abs=12)
+    host.pump(0.25)
+    assert board.pin(9).servo_angle == 0.0
+    state = board.pin(9)
+    assert state.pulse_us == 544 and state.level == 1
+    assert [(int(p), v) for _, p, v in board.trace() if p == 9] == [(9, 1500.0), (9, 544.0)]
+
+
+def test_servo_pulse_widths_follow_the_servo_library(board: VirtualBoard, host: RawHost) -> None:
+    host.sysex(0x70, 9, 1000 & 0x7F, 1000 >> 7, 2000 & 0x7F, 2000 >> 7)
+    host.send(0xE9, 90, 0)
+    host.pump(0.05)
+    assert board.pin(9).pulse_us == 1500  # 90 degrees between the configured limits
+    host.send(0xE9, 2100 & 0x7F, 2100 >> 7)  # microseconds, clamped to the maximum
+    host.pump(0.05)
+    assert board.pin(9).pulse_us == 2000
+
+
+def test_the_same_seed_gives_the_same_readings() -> None:
+    def first_readings(seed: int) -> list[int]:
+        with VirtualBoard(seed=seed, boot_s=0.01, noise_lsb=1.5) as vb:
+            vb.world.knob = 0.5
+            host = booted(vb.port)
+            try:
+                host.sysex(0x7A, 2, 0)
+                host.send(0xC2, 1)
+                values: list[int] = []
+                while len(values) < 40:
+                    values += [r.value for r in host.pump(0.02) if r.command == 0xE0 and r.channel == 2]
+                return values[:40]
+            finally:
+                host.close()
+
+    first = first_readings(11)
+    assert first_readings(11) == first
+    assert first_readings(12) != first
+    assert all(abs(v - 512) <= 8 for v in first)
+
+
+def test_analog_readings_follow_the_world(board: VirtualBoard, host: RawHost) -> None:
+    host.send(0xC0, 1, 0xC1, 1, 0xC2, 1)
+    board.world.light, board.world.temperature_c, board.world.knob = 0.2, 25.0, 0.75
+    host.pump(0.1)
+    latest = {r.channel: r.value for r in host.pump(0.05) if r.command == 0xE0}
+    assert latest == {0: 911, 1: 153, 2: 768}
+
+
+def test_mega_pwm_beyond_pin_15_takes_extended_analog() -> None:
+    with VirtualBoard(profile="mega2560", seed=0, boot_s=0.01) as vb:
+        host = booted(vb.port)
+        try:
+            host.send(0xF4, 44, 3)
+            host.sysex(0x6F, 44, 100, 0)
+            host.pump(0.05)
+            assert vb.pin(44).duty == pytest.approx(100 / 255)
+            host.sysex(0x6B)
+            capability = host.wait_for(lambda r: r.command == 0xF0 and r.channel == 0x6C)
+            assert capability.data.count(0x7F) == 70
+        finally:
+            host.close()
+
+
+def test_string_data_from_the_host_is_ignored(host: RawHost) -> None:
+    host.sysex(0x71, ord("h"), 0, ord("i"), 0)
+    host.send(0xF9)
+    assert host.wait_for(lambda r: r.command == 0xF9).data == (2, 5)
+
+
+def test_pyserial_write_fails_after_unplug() -> None:
+    with VirtualBoard(seed=0, boot_s=0.01) as vb:
+        port = serial.Serial(vb.port, 57600, timeout=0.5)
+        try:
+            assert port.read(3) == bytes([0xF9, 2, 5])
+            vb.unplug()
+            started = time.monotonic()
+            with pytest.raises(serial.SerialException):
+                port.write(b"\xf9")
+                port.read(1)
+            assert time.monotonic() - started < 1.0
+        finally:
+            port.close()
+        with pytest.raises(BoardClosedError, match="closed"):
+            vb.pin(13)
