@@ -9,9 +9,12 @@ import numpy as np
 SCALE = 1e5
 
 
-def to_clipper(rings: Sequence[np.ndarray]) -> list[np.ndarray]:
-    """Closed (n, 2) mm loops as open int64 paths, dropping loops of fewer than three points."""
-    return [np.round(r[:-1] * SCALE).astype(np.int64) for r in rings if len(r) >= 4]
+def to_clipper(rings: Sequence[np.ndarray]) -> list[list[list[int]]]:
+    """Closed (n, 2) mm loops as open integer paths, dropping loops of fewer than three points.
+
+    Plain lists: pyclipper reads them several times faster than NumPy arrays.
+    """
+    return [np.round(r[:-1] * SCALE).astype(np.int64).tolist() for r in rings if len(r) >= 4]
 
 
 def from_clipper(paths: Sequence, closed: bool) -> list[np.ndarray]:

@@ -82,9 +82,13 @@ def check_printability(stack: SliceStack, nozzle: float = 0.4, max_overhang_deg:
     """
     v, f = stack.vertices, stack.faces
     corners = v[f]
-    normal = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
-    double_area = np.linalg.norm(normal, axis=1)
-    nz = normal[:, 2] / np.maximum(double_area, 1e-300)
+    a = corners[:, 1] - corners[:, 0]
+    b = corners[:, 2] - corners[:, 0]
+    nx = a[:, 1] * b[:, 2] - a[:, 2] * b[:, 1]
+    ny = a[:, 2] * b[:, 0] - a[:, 0] * b[:, 2]
+    nz = a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]
+    double_area = np.sqrt(nx * nx + ny * ny + nz * nz)
+    nz = nz / np.maximum(double_area, 1e-300)
     overhang_deg = np.degrees(np.arcsin(np.clip(-nz, 0.0, 1.0)))
     on_bed = corners[:, :, 2].max(axis=1) <= v[:, 2].min() + stack.layer_height / 2
     overhang = (overhang_deg > max_overhang_deg) & ~on_bed & (double_area > 0)
@@ -118,8 +122,13 @@ def thin_regions(layer: Layer, rings: list[np.ndarray], width: float) -> int:
     """
     import pyclipper
 
+    # A region that vanishes lies within width/2 of its outline, so its area is
+    # at most perimeter * width / 2; only those few need the exact offset.
+    area = np.bincount(layer.outer, weights=layer.loop_areas, minlength=len(layer.outer))
+    length = np.bincount(layer.outer, weights=layer.loop_lengths, minlength=len(layer.outer))
+    is_outer = layer.outer == np.arange(len(layer.outer))
     lost = 0
-    for i in np.flatnonzero(layer.outer == np.arange(len(layer.outer))):
+    for i in np.flatnonzero(is_outer & (area <= length * width / 2)):
         parts = to_clipper([rings[j] for j in np.flatnonzero(layer.outer == i)])
         if not parts:
             continue

@@ -60,6 +60,10 @@ class Layer:
         Material area, mm^2 (outer areas minus holes).
     perimeter : float
         Total length of all loops, mm.
+    loop_areas : (len(loops),) float64
+        Signed area of each loop, mm^2 (holes negative).
+    loop_lengths : (len(loops),) float64
+        Length of each loop, mm.
 
     >>> layer = stack.layers[0]                                  # doctest: +SKIP
     >>> [len(holes) for outer, holes in layer.polygons()]        # doctest: +SKIP
@@ -72,6 +76,8 @@ class Layer:
     open_chains: list[np.ndarray]
     area: float
     perimeter: float
+    loop_areas: np.ndarray
+    loop_lengths: np.ndarray
 
     def polygons(self) -> list[tuple[np.ndarray, list[np.ndarray]]]:
         """The layer as ``(outer loop, [its holes])`` pairs."""
@@ -251,6 +257,8 @@ def slice_arrays(
                 open_chains=open_pieces[k],
                 area=float(signed_area[lo:hi].sum()),
                 perimeter=float(length[lo:hi].sum()),
+                loop_areas=signed_area[lo:hi],
+                loop_lengths=length[lo:hi],
             )
         )
     n_open = sum(len(pieces) for pieces in open_pieces)

@@ -87,7 +87,8 @@ class LayerPaths:
     Attributes
     ----------
     z : float
-        Nozzle height for this layer (its top), mm.
+        Nozzle height above the bed for this layer (the layer's top), mm; x
+        and y stay where the model has them.
     perimeters : list of (n, 2) float64
         Closed loops (last point == first), innermost first within a layer.
     infill : (k, 2, 2) float64
@@ -233,7 +234,7 @@ def _plan_layer(layer: Layer, rings: list[np.ndarray], layer_height: float, s: P
     import pyclipper
 
     w = s.width
-    top = layer.z + layer_height / 2
+    top = (layer.index + 1) * layer_height
     loops = to_clipper(rings)
     offset = pyclipper.PyclipperOffset()
     offset.AddPaths(loops, pyclipper.JT_MITER, pyclipper.ET_CLOSEDPOLYGON)
@@ -260,7 +261,7 @@ def _rectilinear(region: list, spacing: float, angle: float) -> np.ndarray:
         return np.empty((0, 2, 2))
     c, s = math.cos(angle), math.sin(angle)
     rotate = np.array([[c, s], [-s, c]])  # world -> line frame
-    rotated = [np.asarray(p, np.float64) @ rotate.T for p in region]
+    rotated = [np.asarray(p, np.float64) @ rotate.T for p in region if len(p)]
     lo = np.min([r.min(axis=0) for r in rotated], axis=0)
     hi = np.max([r.max(axis=0) for r in rotated], axis=0)
     step = spacing * SCALE
@@ -272,8 +273,8 @@ def _rectilinear(region: list, spacing: float, angle: float) -> np.ndarray:
         axis=1,
     )
     clipper = pyclipper.Pyclipper()
-    clipper.AddPaths([np.round(r).astype(np.int64) for r in rotated], pyclipper.PT_CLIP, True)
-    clipper.AddPaths(np.round(lines).astype(np.int64), pyclipper.PT_SUBJECT, False)
+    clipper.AddPaths([np.round(r).astype(np.int64).tolist() for r in rotated], pyclipper.PT_CLIP, True)
+    clipper.AddPaths(np.round(lines).astype(np.int64).tolist(), pyclipper.PT_SUBJECT, False)
     tree = clipper.Execute2(pyclipper.CT_INTERSECTION, pyclipper.PFT_NONZERO, pyclipper.PFT_NONZERO)
     pieces = [p for p in pyclipper.OpenPathsFromPolyTree(tree) if len(p) == 2]
     if not pieces:
