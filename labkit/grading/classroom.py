@@ -109,7 +109,7 @@ def _local(assignment: Assignment, tasks: list[_Task], jobs: int) -> Iterator[Su
 def _cluster(assignment: Assignment, tasks: list[_Task], scheduler: str) -> Iterator[SubmissionResult]:
     from distributed import Client, as_completed
 
-    with Client(scheduler, set_as_default=False) as client:
+    with Client(scheduler) as client:
         futures = {client.submit(_Task.run, task, False, pure=False): task for task in tasks}
         for future in as_completed(futures):
             try:
