@@ -30,7 +30,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from labkit.errors import BoardClosedError, SimulationError, ToolMissingError
-from labkit.profiles import BoardProfile, KitProfile, PinSpec, load_board, load_kit
+from labkit.profiles import BoardProfile, PinSpec, load_board, load_kit
 from labkit.sim.firmware import PinState, StandardFirmata
 from labkit.sim.transport import PtyTransport
 from labkit.sim.world import World
@@ -109,12 +109,19 @@ class _EmulatedBoard:
         number = self.board.pin(pin)
         if self.error is not None:
             raise SimulationError(f"the virtual board on {self.port} stopped: {self.error!r}") from self.error
+        self._catch_up()
         with self._lock:
             return self.firmware.pin_state(number, self.world.now())
 
     def trace(self) -> np.ndarray:
+        self._catch_up()
         with self._lock:
             return np.array(self._trace, dtype=TRACE_DTYPE)
+
+    def _catch_up(self) -> None:
+        # Handle what the host has already written, so that a write that returned shows here.
+        if self._attached and not self._stop:
+            self._serve(readable=True)
 
     @property
     def host_attached(self) -> bool:
@@ -165,7 +172,7 @@ class _EmulatedBoard:
                 if self._stop:
                     break
                 port_events = events.get(self._transport.fileno(), 0)
-                self._serve(self.world.now(), readable=bool(port_events & select.POLLIN))
+                self._serve(readable=bool(port_events & select.POLLIN))
                 if port_events & select.POLLHUP:
                     # The host closed the port: the board runs on, talking to nobody.
                     poller.unregister(self._transport.fileno())
@@ -205,9 +212,11 @@ class _EmulatedBoard:
             deadlines.append(self._buffer_room_at(_TX_BATCH))
         return min(deadlines) - t
 
-    def _serve(self, t: float, readable: bool) -> None:
-        data, flushed = self._transport.read() if readable else (b"", False)
+    def _serve(self, readable: bool) -> None:
         with self._lock:
+            # Taken under the lock: the device thread and pin() both serve, in time order.
+            t = self.world.now()
+            data, flushed = self._transport.read() if readable else (b"", False)
             if flushed and not self._host_spoke:
                 # pyserial flushes right after opening: whatever was sent is gone, so boot again.
                 self._attach(t)
@@ -262,8 +271,8 @@ class VirtualBoard:
     ----------
     profile : str
         The board profile (``"uno"``, ``"nano"``, ``"mega2560"``, ``"leonardo"``).
-    kit : str
-        The kit profile whose parts the :class:`World` simulates.
+    kit : str or None
+        The kit profile whose parts the :class:`World` simulates (None: a bare board).
     seed : int
         Seeds the ADC noise, bounce and floating pins: same seed and same
         commands give the same readings.
@@ -297,7 +306,7 @@ class VirtualBoard:
     def __init__(
         self,
         profile: str = "uno",
-        kit: str = "starter",
+        kit: str | None = "starter",
         seed: int = 0,
         firmware: str | None = None,
         link: str | os.PathLike[str] | None = None,
@@ -308,7 +317,7 @@ class VirtualBoard:
     ) -> None:
         self._closed = True  # until the backend runs, there is nothing to close
         board = load_board(profile)
-        kit_profile: KitProfile = load_kit(kit)
+        kit_profile = None if kit is None else load_kit(kit)
         start = time.monotonic()
         clock: Callable[[], float] = lambda: time.monotonic() - start  # noqa: E731
         world = World(kit_profile, seed=seed, board=board, clock=clock, noise_lsb=noise_lsb)
@@ -317,7 +326,7 @@ class VirtualBoard:
         if firmware is None:
             self._backend = _EmulatedBoard(board, world, link, boot_s, pace)
         else:
-            self._backend = _avr_backend(board, kit_profile, world, seed, firmware, link)
+            self._backend = _avr_backend(board, world, firmware, link)
         self.port: str = self._backend.port
         self.world: World = world
         self._closed = False
@@ -382,12 +391,7 @@ class VirtualBoard:
 
 
 def _avr_backend(
-    board: BoardProfile,
-    kit: KitProfile,
-    world: World,
-    seed: int,
-    firmware: str,
-    link: str | os.PathLike[str] | None,
+    board: BoardProfile, world: World, firmware: str, link: str | os.PathLike[str] | None
 ) -> BoardBackend:
     # Imported only here: the simulated AVR needs simavr and a compiled bridge.
     try:
@@ -397,8 +401,5 @@ def _avr_backend(
             f"firmware={firmware!r} needs labkit.sim.avr (the simulated AVR), which could not be "
             f"loaded: {exc}"
         ) from None
-    factory = getattr(avr, "AvrBoard", None)
-    if factory is None:
-        raise SimulationError(f"labkit.sim.avr has no AvrBoard yet, so firmware={firmware!r} cannot run")
-    backend: BoardBackend = factory(board=board, kit=kit, world=world, seed=seed, firmware=firmware, link=link)
+    backend: BoardBackend = avr.FirmwareBackend(board, world, firmware, link=link)
     return backend

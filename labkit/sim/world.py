@@ -89,8 +89,8 @@ class World:
 
     Parameters
     ----------
-    kit : str or KitProfile
-        The kit whose parts are simulated (``"starter"``); nothing else is.
+    kit : str or KitProfile or None
+        The kit whose parts are simulated (``"starter"``); nothing else is. None: no parts.
     seed : int
         Seeds the ADC noise, button bounce and floating pins.
     board : BoardProfile, optional
@@ -108,15 +108,19 @@ class World:
 
     def __init__(
         self,
-        kit: str | KitProfile = "starter",
+        kit: str | KitProfile | None = "starter",
         *,
         seed: int = 0,
         board: BoardProfile | None = None,
         clock: Callable[[], float] | None = None,
         noise_lsb: float = 0.3,
     ) -> None:
-        self.kit = kit if isinstance(kit, KitProfile) else load_kit(kit)
-        self.board = board or load_board(self.kit.board)
+        if kit is None:
+            self.board = board or load_board("uno")
+            self.kit = KitProfile("none", "no parts", self.board.name, {})
+        else:
+            self.kit = kit if isinstance(kit, KitProfile) else load_kit(kit)
+            self.board = board or load_board(self.kit.board)
         self.seed = int(seed)
         if clock is None:
             start = time.monotonic()

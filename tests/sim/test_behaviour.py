@@ -7,7 +7,7 @@ import time
 import pytest
 import serial
 
-from labkit.errors import BoardClosedError
+from labkit.errors import BoardClosedError, LabkitError, SimulationError
 from labkit.sim import VirtualBoard
 from tests.sim.host import RawHost
 
@@ -162,3 +162,24 @@ def test_pyserial_write_fails_after_unplug() -> None:
             port.close()
         with pytest.raises(BoardClosedError, match="closed"):
             vb.pin(13)
+
+
+def test_pin_shows_a_write_as_soon_as_the_host_wrote_it(board: VirtualBoard, host: RawHost) -> None:
+    host.send(0xF4, 13, 1)
+    for level in (1, 0) * 25:
+        host.send(0xF5, 13, level)
+        assert board.pin(13).level == level
+    assert len(board.trace()) == 50
+
+
+def test_a_bare_board_has_no_parts() -> None:
+    with VirtualBoard(profile="mega2560", kit=None, boot_s=0.01) as vb:
+        assert dict(vb.world.kit.parts) == {}
+        with pytest.raises(SimulationError, match="no light sensor"):
+            vb.world.light = 0.5
+        assert 0.0 <= vb.world.analog_voltage("A15") <= 5.0  # floating
+
+
+def test_genuine_firmware_is_delegated_and_fails_clearly() -> None:
+    with pytest.raises(LabkitError):
+        VirtualBoard(firmware="/nonexistent/sketch.hex")
