@@ -85,7 +85,7 @@ static uint32_t adc_mv[ADC_IRQ_TEMP];
 static int running, quitting, stdin_open = 1;
 /* A reset waits for the run loop: simavr restores the PC after the cycle timers run. */
 static int reset_pending;
-static int client_open = -1;       /* a program holds the other end of UART_FD; -1: not known yet */
+static int client_open;            /* a program holds the other end of UART_FD */
 static avr_cycle_count_t reset_at; /* pending reset after a client opened, 0 if none */
 static int uart_xoff;
 static uint8_t rx_buf[4096];
@@ -324,7 +324,7 @@ static int read_commands(void)
 
 static void flush_uart(void)
 {
-	if (client_open != 1)
+	if (!client_open)
 		tx_len = 0; /* like a USB-serial chip with no program on the port */
 	size_t done = 0;
 	while (done < tx_len) {
@@ -383,9 +383,8 @@ static void poll_outside(int timeout_ms)
 	}
 	int open_now = !(fds[1].revents & POLLHUP);
 	if (open_now != client_open) {
-		/* Opened after power-on: DTR resets the board, a little after the open. */
-		reset_at = open_now && client_open == 0
-			? avr->cycle + (avr_cycle_count_t)(CONNECT_RESET_SECONDS * avr->frequency) : 0;
+		/* DTR resets the board, a little after the open. */
+		reset_at = open_now ? avr->cycle + (avr_cycle_count_t)(CONNECT_RESET_SECONDS * avr->frequency) : 0;
 		client_open = open_now;
 		fprintf(events, "c %llu %d\n", (unsigned long long)avr->cycle, open_now);
 	}
@@ -517,6 +516,9 @@ int main(int argc, char **argv)
 		if (!read_commands())
 			quitting = 1;
 
+	struct pollfd probe = { .fd = uart_fd, .events = POLLIN };
+	client_open = !(poll(&probe, 1, 0) >= 0 && (probe.revents & POLLHUP));
+	fprintf(events, "c 0 %d\n", client_open);
 	if (!end_cycle) {
 		lock_to_wall();
 		boot_until = (avr_cycle_count_t)(FAST_BOOT_SECONDS * hz);
