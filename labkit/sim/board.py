@@ -382,7 +382,10 @@ class VirtualBoard:
 
     def __del__(self) -> None:
         if not getattr(self, "_closed", True):
-            self.close()
+            try:
+                self.close()
+            except Exception:  # at interpreter exit the modules close() needs may be gone
+                pass
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else f"on {self.port}"

@@ -143,16 +143,17 @@ class FirmataParser:
     """
 
     def __init__(self) -> None:
-        self._command = 0
-        self._channel = 0
-        self._needed = 0
         self._data: list[int] = []
-        self._sysex = False
-        self._sysex_length = 0
+        self.reset()
 
     def reset(self) -> None:
         """Forget any half-read message (SYSTEM_RESET does this)."""
-        self.__init__()  # type: ignore[misc]
+        self._command = 0
+        self._channel = 0
+        self._needed = 0
+        self._data = []
+        self._sysex = False
+        self._sysex_length = 0
 
     def feed(self, data: bytes) -> list[Message]:
         """Parse ``data`` and return the messages it completes."""

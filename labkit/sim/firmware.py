@@ -125,6 +125,11 @@ class StandardFirmata:
         """Power-on or reset: ``setup()`` sends the version reports, then resets every pin."""
         self._boot_t = t
         self._previous_ms = 0
+        # A reset starts the sketch from scratch: every global back to its initial value.
+        self.sampling_ms = DEFAULT_SAMPLING_MS
+        self._pulse.clear()
+        self._state = [0] * self.total_pins
+        self._pullup = [False] * self.total_pins
         self._parser.reset()
         self._send(fm.encode_version(*PROTOCOL_VERSION))
         self._send(fm.encode_firmware(FIRMWARE_NAME, *FIRMWARE_VERSION))
@@ -221,7 +226,7 @@ class StandardFirmata:
         elif command == fm.SERVO_CONFIG and argc > 4:
             pin = argv[0]
             if pin < self.total_pins and self._digital[pin]:
-                self._detach_servo(pin)
+                self._detach_servo(pin, t)
                 self._attach_servo(pin, argv[1] | argv[2] << 7, argv[3] | argv[4] << 7, t)
                 self._set_pin_mode(pin, fm.MODE_SERVO, t)
         elif command == fm.SAMPLING_INTERVAL and argc > 1:
@@ -288,7 +293,7 @@ class StandardFirmata:
             return
         digital = self._digital[pin]
         if digital and mode != fm.MODE_SERVO:
-            self._detach_servo(pin)
+            self._detach_servo(pin, t)
         channel = self._channel[pin]
         if channel is not None:
             self._set_analog_reporting(channel, int(mode == fm.MODE_ANALOG), t)
@@ -323,7 +328,7 @@ class StandardFirmata:
         elif mode == fm.MODE_SERVO:
             if digital:
                 self._config[pin] = fm.MODE_SERVO
-                if pin not in self._pulse or pin not in self._servo_range:
+                if pin not in self._servo_range:
                     self._attach_servo(pin, -1, -1, t)
         elif mode == fm.MODE_I2C:
             if pin in self._i2c:
@@ -343,8 +348,10 @@ class StandardFirmata:
         self._servo_range[pin] = (low, high)
         self._drive(pin, "servo", float(self._pulse.setdefault(pin, SERVO_DEFAULT_US)), t)
 
-    def _detach_servo(self, pin: int) -> None:
-        self._servo_range.pop(pin, None)
+    def _detach_servo(self, pin: int, t: float) -> None:
+        if self._servo_range.pop(pin, None) is not None:
+            # Servo.detach() stops the pulses; the pin stays an output, low.
+            self._drive(pin, "output", 0.0, t)
 
     def _servo_write(self, pin: int, value: int, t: float) -> None:
         low, high = self._servo_range.get(pin, (SERVO_MIN_US, SERVO_MAX_US))

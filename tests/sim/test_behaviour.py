@@ -183,3 +183,39 @@ def test_a_bare_board_has_no_parts() -> None:
 def test_genuine_firmware_is_delegated_and_fails_clearly() -> None:
     with pytest.raises(LabkitError):
         VirtualBoard(firmware="/nonexistent/sketch.hex")
+
+
+def test_a_host_that_stops_reading_stalls_the_board_without_harm(board: VirtualBoard, host: RawHost) -> None:
+    host.sysex(0x7A, 1, 0)
+    for channel in range(6):
+        host.send(0xC0 | channel, 1)
+    time.sleep(1.5)  # the pty fills up; the firmware waits on its full transmit buffer
+    assert board.pin(13).mode == "output"
+    assert len([r for r in host.pump(0.3) if r.command == 0xE0]) > 300
+
+
+CLOSE_WHILE_STREAMING = """
+import time, serial
+from labkit.sim import VirtualBoard
+boards = [VirtualBoard(seed=i, boot_s=0.01, pace=i == 0) for i in range(3)]
+ports = [serial.Serial(b.port, 57600, timeout=0.2) for b in boards]
+for p in ports:
+    p.read(3)
+    p.write(bytes([0xF0, 0x7A, 1, 0, 0xF7, 0xC0, 1, 0xC1, 1, 0xD0, 1]))
+time.sleep(0.2)
+boards[0].unplug()
+boards[1].close()
+ports[2].close()
+time.sleep(0.1)
+boards[2].close()
+del boards
+"""
+
+
+def test_closing_and_unplugging_mid_stream_prints_nothing() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", CLOSE_WHILE_STREAMING], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    assert result.stderr == ""
