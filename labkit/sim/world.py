@@ -158,7 +158,11 @@ class World:
 
     @property
     def light(self) -> float:
-        """Illuminance on the light sensor, 0 (dark) to 1 (``full_lux``)."""
+        """Illuminance on the light sensor, 0 (dark) to 1 (``full_lux``).
+
+        >>> world = World("starter", noise_lsb=0); world.light = 0.2; world.adc_read("A0")
+        911
+        """
         return self._light
 
     @light.setter
@@ -169,7 +173,11 @@ class World:
 
     @property
     def temperature_c(self) -> float:
-        """Temperature at the TMP36 in degrees C (-40..125)."""
+        """Temperature at the TMP36 in degrees C (-40..125).
+
+        >>> world = World("starter"); world.temperature_c = 100; world.analog_voltage("A1")
+        1.5
+        """
         return self._temperature_c
 
     @temperature_c.setter
@@ -194,7 +202,11 @@ class World:
 
     @property
     def motion(self) -> bool:
-        """True while the PIR sees movement."""
+        """True while the PIR sees movement.
+
+        >>> world = World("starter"); world.motion = True; world.digital_level(7)
+        1
+        """
         return self._motion
 
     @motion.setter
@@ -210,7 +222,12 @@ class World:
 
     @property
     def bounce_ms(self) -> float:
-        """How long a button's contact chatters after each press or release (0: clean)."""
+        """How long a button's contact chatters after each press or release (0: clean).
+
+        >>> world = World("starter", seed=3); world.bounce_ms = 5; world.press()
+        >>> world.next_event(world.now()) is not None       # a flip is coming
+        True
+        """
         return self._bounce_ms
 
     @bounce_ms.setter
@@ -221,7 +238,11 @@ class World:
         self._bounce_ms = value
 
     def press(self, name: str = "button") -> None:
-        """Hold the button ``name`` down (it bounces for ``bounce_ms``)."""
+        """Hold the button ``name`` down (it bounces for ``bounce_ms``).
+
+        >>> world = World("starter"); world.press("button"); world.buttons["button"]
+        True
+        """
         self._set_button(name, True)
 
     def release(self, name: str = "button") -> None:
@@ -261,13 +282,21 @@ class World:
         return min(max(volts, 0.0), vref)
 
     def adc_read(self, pin: PinSpec, t: float | None = None) -> int:
-        """What ``analogRead`` returns for ``pin``: code = floor(V * 2**bits / Vref), noise included."""
+        """What ``analogRead`` returns for ``pin``: code = floor(V * 2**bits / Vref), noise included.
+
+        >>> world = World("starter", noise_lsb=0); world.knob = 1.0; world.adc_read("A2")
+        1023
+        """
         volts = self.analog_voltage(pin, t, noisy=True)
         code = int(volts * (self.board.adc_max + 1) / self.board.vref)
         return min(code, self.board.adc_max)
 
     def digital_level(self, pin: PinSpec, t: float | None = None, *, pull_up: bool = False) -> int:
-        """The level (0 or 1) a digital input on ``pin`` reads; ``pull_up``: its pull-up is on."""
+        """The level (0 or 1) a digital input on ``pin`` reads; ``pull_up``: its pull-up is on.
+
+        >>> World("starter").digital_level("D2", pull_up=True)     # the button, released
+        1
+        """
         number = self._pin(pin)
         t = self.now() if t is None else t
         part = self._parts_at.get(number)
@@ -293,6 +322,9 @@ class World:
 
         ``mode`` is ``"output"`` (value 0 or 1), ``"pwm"`` (duty 0..1), ``"servo"``
         (pulse width in microseconds) or ``"off"`` (not driven: an input).
+
+        >>> world = World("starter"); world.drive(5, "pwm", 0.25); world.driven(5)
+        ('pwm', 0.25)
         """
         if mode not in _OUTPUT_MODES:
             raise SimulationError(f"drive() mode must be one of {', '.join(_OUTPUT_MODES)}, not {mode!r}")
@@ -337,7 +369,12 @@ class World:
         return frozenset(self._servos)
 
     def servo_angle(self, pin: PinSpec, t: float | None = None) -> float:
-        """Where the servo on ``pin`` points now, in degrees (it slews toward its command)."""
+        """Where the servo on ``pin`` points now, in degrees (it slews toward its command).
+
+        >>> world = World("starter"); world.drive(9, "servo", 2400, t=0.0)
+        >>> world.servo_angle(9, t=0.1), world.servo_angle(9, t=1.0)    # 300 degrees/s
+        (120.0, 180.0)
+        """
         number = self._pin(pin)
         motion = self._servos.get(number)
         if motion is None:
