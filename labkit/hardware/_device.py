@@ -92,6 +92,7 @@ class Device(metaclass=_FrozenAfterInit):
         self._closed = False
         self._handlers: dict[str, tuple[Callback, int]] = {}
         self._changed = threading.Condition()
+        self._waiters = 0
 
     # -- pins ------------------------------------------------------------------------------
     def _attach(self, pins: Sequence[tuple[PinSpec, str]], setup: Callable[[], None]) -> None:
@@ -150,7 +151,7 @@ class Device(metaclass=_FrozenAfterInit):
         return f"<{name} {self._where()}, {condition}>"
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if self._frozen and name not in self.__dict__ and not any(name in k.__dict__ for k in type(self).__mro__):
+        if self._frozen and name not in self.__dict__ and not hasattr(type(self), name):
             public = sorted(n for n in dir(type(self)) if not n.startswith("_"))
             close = difflib.get_close_matches(name, public, n=1)
             hint = f" Did you mean {close[0]!r}?" if close else f" It has: {', '.join(public)}."
@@ -168,21 +169,27 @@ class Device(metaclass=_FrozenAfterInit):
             self._board._callbacks.submit(fn, args, f"the when_{key} callback of {self!r}")
 
     def _notify(self) -> None:
-        with self._changed:
-            self._changed.notify_all()
+        # Called for every sample: take the lock only when someone waits.
+        if self._waiters:
+            with self._changed:
+                self._changed.notify_all()
 
     def _wait_for(self, ready: Callable[[], bool], timeout: float | None) -> bool:
         """Block until ``ready()`` (True) or ``timeout`` seconds (False); raise if the board goes."""
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._changed:
-            while True:
-                self._check()
-                if ready():
-                    return True
-                left = POLL_S if deadline is None else min(POLL_S, deadline - time.monotonic())
-                if left <= 0:
-                    return False
-                self._changed.wait(left)
+            self._waiters += 1
+            try:
+                while True:
+                    self._check()
+                    if ready():
+                        return True
+                    left = POLL_S if deadline is None else min(POLL_S, deadline - time.monotonic())
+                    if left <= 0:
+                        return False
+                    self._changed.wait(left)
+            finally:
+                self._waiters -= 1
 
     # -- closing ---------------------------------------------------------------------------
     def _shutdown(self) -> None:

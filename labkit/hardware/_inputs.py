@@ -94,7 +94,8 @@ class _InputDevice(Device):
             samples.extend(self._current_sample(start))
             self._recording = samples
         try:
-            self._wait_for(lambda: False, seconds)
+            self._board.wait(seconds)
+            self._check()
         finally:
             self._recording = None
         end = start + seconds

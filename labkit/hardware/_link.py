@@ -11,7 +11,7 @@ codec: its command constants and 7-bit helpers). What it does differently:
 - the reader never dies silently: a lost port is remembered and raised by the
   next write, and nothing is printed from the thread.
 
->>> link = FirmataLink("/dev/ttyACM0", baud=57600, on_message=print)  # doctest: +SKIP
+>>> link = FirmataLink("/dev/ttyACM0", baud=57600, on_analog=print)   # doctest: +SKIP
 >>> link.handshake(timeout=5.0)                                        # doctest: +SKIP
 FirmwareInfo(name='StandardFirmata.ino', version=(2, 5), protocol=(2, 5))
 """
@@ -38,6 +38,10 @@ from labkit.hardware._parser import FirmataParser
 
 __all__ = ["FirmataLink", "FirmwareInfo"]
 
+
+def _ignore(*message: object) -> None:
+    """Drop a message nobody asked for."""
+
 # How often the version is asked again while waiting: boards that do not reset
 # when the port opens (Leonardo, a virtual board) only answer when asked.
 ASK_AGAIN_S = 1.0
@@ -46,7 +50,6 @@ WRITE_TIMEOUT_S = 2.0
 # Bytes kept to tell the user what a port that is not Firmata sent.
 SEEN_BYTES = 64
 
-OnMessage = Callable[[str, int, object, float], None]
 
 
 @dataclass(frozen=True)
@@ -88,12 +91,12 @@ def open_serial(port: str, baud: int) -> serial.Serial:
 
 
 class FirmataLink:
-    """A serial port speaking Firmata; messages go to ``on_message(kind, a, b, arrival)``.
+    """A serial port speaking Firmata, its messages handed to the given functions.
 
-    ``kind`` is ``"analog"`` (channel, raw), ``"digital"`` (port, mask),
-    ``"version"`` (major, minor) or ``"sysex"`` (command, body); ``arrival`` is
-    ``time.monotonic()`` when the chunk holding it was read. ``on_fault`` gets
-    exceptions raised by ``on_message`` (the reader keeps going).
+    ``on_analog(channel, value)`` and ``on_digital(port, mask)`` get the samples,
+    ``on_other(kind, a, b)`` the rest (``"version"``, ``"sysex"``); ``arrival``
+    is ``time.monotonic()`` when the bytes being handled were read. ``on_fault``
+    gets exceptions those functions raise (the reader keeps going).
     """
 
     def __init__(
@@ -101,19 +104,20 @@ class FirmataLink:
         port: str,
         *,
         baud: int,
-        on_message: OnMessage,
+        on_analog: Callable[[int, int], None] | None = None,
+        on_digital: Callable[[int, int], None] | None = None,
+        on_other: Callable[[str, int, object], None] | None = None,
         on_fault: Callable[[BaseException], None] | None = None,
-        on_lost: Callable[[], None] | None = None,
     ) -> None:
         self.port = port
-        self._on_message = on_message
+        self._on_other = on_other
         self._on_fault = on_fault
-        self._on_lost = on_lost
         self._serial = open_serial(port, baud)
         self._serial.reset_input_buffer()
         self._write_lock = threading.Lock()
-        self._parser = FirmataParser(self._dispatch)
-        self._arrival = 0.0
+        ignore = _ignore
+        self._parser = FirmataParser(on_analog or ignore, on_digital or ignore, self._dispatch)
+        self.arrival = 0.0
         self._protocol: tuple[int, int] | None = None
         self._firmware: FirmwareInfo | None = None
         self._answered = threading.Event()
@@ -133,33 +137,32 @@ class FirmataLink:
                 chunk = port.read(port.in_waiting or 1)
                 if not chunk:
                     continue
-                self._arrival = time.monotonic()
+                self.arrival = time.monotonic()
                 self.bytes_received += len(chunk)
                 if len(self._seen) < SEEN_BYTES:
                     self._seen += chunk[: SEEN_BYTES - len(self._seen)]
-                self._parser.feed(chunk)
+                try:
+                    self._parser.feed(chunk)
+                except Exception as exc:  # noqa: BLE001 - reported; the reader must go on
+                    if self._on_fault is None:
+                        raise
+                    self._on_fault(exc)
         except (serial.SerialException, OSError, TypeError, AttributeError) as exc:
             # TypeError/AttributeError: pyserial racing its own close(); only
             # a failure while we still wanted data means the board went away.
             if not self._stopping:
                 self.lost = str(exc) or type(exc).__name__
                 self._answered.set()
-                if self._on_lost is not None:
-                    self._on_lost()
 
     def _dispatch(self, kind: str, a: int, b: object) -> None:
-        if kind == "version":
-            self._protocol = (a, int(b))  # type: ignore[call-overload]
+        if kind == "version" and isinstance(b, int):
+            self._protocol = (a, b)
         elif kind == "sysex" and a == REPORT_FIRMWARE and isinstance(b, bytes) and len(b) >= 2:
             name = two_byte_iter_to_str(b[2:]) if len(b) > 2 else "unnamed firmware"
             self._firmware = FirmwareInfo(name, (b[0], b[1]), self._protocol)
             self._answered.set()
-        try:
-            self._on_message(kind, a, b, self._arrival)
-        except Exception as exc:  # noqa: BLE001 - reported, the reader must go on
-            if self._on_fault is None:
-                raise
-            self._on_fault(exc)
+        if self._on_other is not None:
+            self._on_other(kind, a, b)
 
     # -- the handshake ---------------------------------------------------------------------
     def handshake(self, timeout: float) -> FirmwareInfo:

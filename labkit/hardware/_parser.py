@@ -6,12 +6,16 @@ This parser keeps its state between chunks instead, drops what does not fit
 (and counts it), and starts afresh at the next command byte (bit 7 set), which
 is how MIDI-style protocols are meant to recover.
 
->>> messages = []
->>> parser = FirmataParser(lambda *m: messages.append(m))
+>>> seen = []
+>>> parser = FirmataParser(
+...     on_analog=lambda channel, value: seen.append(("A", channel, value)),
+...     on_digital=lambda port, mask: seen.append(("port", port, mask)),
+...     on_other=lambda kind, a, b: seen.append((kind, a, b)),
+... )
 >>> parser.feed(bytes([0x42, 0xE0, 0x10, 0x03, 0xE0, 0x11]))   # garbage, A0 = 400, half a message
->>> parser.feed(bytes([0xE1, 0x7F, 0x07]))                       # A1 = 1023
->>> messages, parser.garbage_bytes
-([('analog', 0, 400), ('analog', 1, 1023)], 3)
+>>> parser.feed(bytes([0xE1, 0x7F, 0x07, 0xF9, 2, 5]))         # A1 = 1023, version 2.5
+>>> seen, parser.garbage_bytes
+([('A', 0, 400), ('A', 1, 1023), ('version', 2, 5)], 3)
 """
 
 from __future__ import annotations
@@ -20,21 +24,29 @@ from collections.abc import Callable
 
 from pyfirmata2 import ANALOG_MESSAGE, DIGITAL_MESSAGE, END_SYSEX, REPORT_VERSION, START_SYSEX
 
-__all__ = ["FirmataParser", "Message"]
-
-# ("analog", channel, value) | ("digital", port, mask) | ("version", major, minor)
-# | ("sysex", command, body)
-Message = tuple[str, int, object]
+__all__ = ["FirmataParser"]
 
 # Long enough for a Mega's capability response; a longer sysex is garbage.
 MAX_SYSEX = 4096
 
 
 class FirmataParser:
-    """Turns bytes from a board into calls of ``emit(kind, a, b)``; see the module doc."""
+    """Turns bytes from a board into calls; see the module doc.
 
-    def __init__(self, emit: Callable[[str, int, object], None]) -> None:
-        self._emit = emit
+    ``on_analog(channel, value)`` and ``on_digital(port, mask)`` get the
+    samples (the hot path); ``on_other(kind, a, b)`` gets ``("version",
+    major, minor)`` and ``("sysex", command, body)``.
+    """
+
+    def __init__(
+        self,
+        on_analog: Callable[[int, int], None],
+        on_digital: Callable[[int, int], None],
+        on_other: Callable[[str, int, object], None],
+    ) -> None:
+        self._on_analog = on_analog
+        self._on_digital = on_digital
+        self._on_other = on_other
         self._command: int | None = None
         self._data: list[int] = []
         self._sysex: bytearray | None = None
@@ -43,18 +55,42 @@ class FirmataParser:
 
     def feed(self, chunk: bytes) -> None:
         """Parse ``chunk``; a message may span several chunks."""
-        for byte in chunk:
+        i, end = 0, len(chunk)
+        while i < end:
+            byte = chunk[i]
+            kind = byte & 0xF0
+            # The common case, whole in this chunk: a 3-byte analog or digital message.
+            if (
+                (kind == ANALOG_MESSAGE or kind == DIGITAL_MESSAGE)
+                and self._command is None
+                and self._sysex is None
+                and i + 2 < end
+                and chunk[i + 1] < 0x80
+                and chunk[i + 2] < 0x80
+            ):
+                self.messages += 1
+                value = chunk[i + 1] | chunk[i + 2] << 7
+                if kind == ANALOG_MESSAGE:
+                    self._on_analog(byte & 0x0F, value)
+                else:
+                    self._on_digital(byte & 0x0F, value)
+                i += 3
+                continue
             if byte < 0x80:
                 self._data_byte(byte)
             elif byte == END_SYSEX and self._sysex is not None:
-                body, self._sysex = self._sysex, None
-                if body:
-                    self.messages += 1
-                    self._emit("sysex", body[0], bytes(body[1:]))
-                else:
-                    self.garbage_bytes += 2
+                self._end_sysex()
             else:
                 self._command_byte(byte)
+            i += 1
+
+    def _end_sysex(self) -> None:
+        body, self._sysex = self._sysex, None
+        if body:
+            self.messages += 1
+            self._on_other("sysex", body[0], bytes(body[1:]))
+        else:
+            self.garbage_bytes += 2
 
     def _command_byte(self, byte: int) -> None:
         self._drop_partial()
@@ -81,11 +117,11 @@ class FirmataParser:
             self._command, self._data = None, []
             self.messages += 1
             if command == REPORT_VERSION:
-                self._emit("version", lsb, msb)
+                self._on_other("version", lsb, msb)
             elif command & 0xF0 == ANALOG_MESSAGE:
-                self._emit("analog", command & 0x0F, lsb | msb << 7)
+                self._on_analog(command & 0x0F, lsb | msb << 7)
             else:
-                self._emit("digital", command & 0x0F, lsb | msb << 7)
+                self._on_digital(command & 0x0F, lsb | msb << 7)
 
     def _drop_partial(self) -> None:
         if self._sysex is not None:

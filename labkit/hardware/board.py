@@ -134,13 +134,14 @@ class Board:
         self._analog_inputs: dict[int, AnalogSensor] = {}
         self._digital_inputs: dict[int, DigitalInputDevice] = {}
         self._output_masks: dict[int, int] = {}
-        self._stamps: dict[int, float] = {}
+        self._stamps: dict[int, tuple[float, float, float]] = {}
         self._interval = DEFAULT_SAMPLING_S
         self._messages: list[str] = []
         self._callbacks = CallbackRunner(port)
         try:
             self._link = FirmataLink(
-                port, baud=profile.baud, on_message=self._on_message, on_fault=self._on_fault
+                port, baud=profile.baud, on_analog=self._on_analog, on_digital=self._on_digital,
+                on_other=self._on_other, on_fault=self._on_fault,
             )
         except BaseException:
             self._callbacks.close()
@@ -276,6 +277,7 @@ class Board:
             raise ValueRangeError(f"sampling_interval must be from 0.001 to 16.383 seconds, not {seconds!r}")
         self._send(bytes([START_SYSEX, SAMPLING_INTERVAL, ms & 0x7F, ms >> 7, END_SYSEX]))
         self._interval = ms / 1000
+        self._stamps.clear()
 
     # -- devices ---------------------------------------------------------------------------
     def led(self, pin: PinSpec, **options: Any) -> LED:
@@ -436,30 +438,41 @@ class Board:
         self._send(bytes([REPORT_DIGITAL | pin // 8, 1]))
 
     # -- from the reader thread ------------------------------------------------------------
-    def _on_message(self, kind: str, a: int, b: object, arrival: float) -> None:
-        if kind == "analog":
-            device = self._analog_inputs.get(a)
+    def _on_analog(self, channel: int, value: int) -> None:
+        device = self._analog_inputs.get(channel)
+        if device is not None:
+            device._on_sample(value, self._stamp(channel, self._link.arrival))
+
+    def _on_digital(self, port: int, mask: int) -> None:
+        first = port * 8
+        for pin in range(first, first + 8):
+            device = self._digital_inputs.get(pin)
             if device is not None:
-                device._on_sample(int(b), self._stamp(a, arrival))  # type: ignore[call-overload]
-        elif kind == "digital":
-            mask = int(b)  # type: ignore[call-overload]
-            for pin in range(a * 8, a * 8 + 8):
-                digital = self._digital_inputs.get(pin)
-                if digital is not None:
-                    digital._on_level(bool(mask >> (pin - a * 8) & 1), arrival)
-        elif kind == "sysex" and a == STRING_DATA and isinstance(b, bytes):
+                device._on_level(bool(mask >> (pin - first) & 1), self._link.arrival)
+
+    def _on_other(self, kind: str, a: int, b: object) -> None:
+        if kind == "sysex" and a == STRING_DATA and isinstance(b, bytes):
             self._messages.append(two_byte_iter_to_str(b))
 
     def _stamp(self, channel: int, arrival: float) -> float:
-        """When a sample was taken: one sampling interval after the last, unless that drifts.
+        """When a sample was taken: one sampling period after the last, unless that drifts.
 
         Bytes arrive in bursts (USB, the OS, a busy host), so arrival times jitter
-        by milliseconds while the firmware samples on a steady clock.
+        by milliseconds while the firmware samples on a steady clock. The period
+        is the sampling interval, or the mean gap between arrivals when that is
+        longer (more channels than the baud rate can carry at that interval).
         """
-        stamp = self._stamps.get(channel, -1e9) + self._interval
-        if stamp > arrival or arrival - stamp > max(0.1, 4 * self._interval):
+        last = self._stamps.get(channel)
+        if last is None:
+            self._stamps[channel] = (arrival, arrival, self._interval)
+            return arrival
+        last_stamp, last_arrival, mean_gap = last
+        mean_gap += 0.05 * (arrival - last_arrival - mean_gap)
+        period = max(self._interval, mean_gap)
+        stamp = last_stamp + period
+        if stamp > arrival or arrival - stamp > max(0.1, 4 * period):
             stamp = arrival
-        self._stamps[channel] = stamp
+        self._stamps[channel] = (stamp, arrival, mean_gap)
         return stamp
 
     def _on_fault(self, error: BaseException) -> None:

@@ -87,7 +87,7 @@ def probe(port: str, timeout: float = 3.0, baud: int = 57600) -> ProbeResult:
     Opening a real Uno resets it (as the Arduino IDE's serial monitor does).
     """
     try:
-        link = FirmataLink(port, baud=baud, on_message=lambda *message: None)
+        link = FirmataLink(port, baud=baud)
     except BoardNotFoundError:
         return ProbeResult(port, None, "no such port")
     except HardwareError as exc:
