@@ -287,7 +287,10 @@ class VirtualBoard:
     pace : bool
         Send no faster than the baud rate allows (False: as fast as the pty takes).
     noise_lsb : float
-        The ADC noise in steps of the ADC (standard deviation; 0 for none).
+        The ADC's seeded error in steps of the ADC (standard deviation; 0 for
+        none). It depends on the voltage, not on time, so a notebook reads the
+        same numbers on every run; ``world.jitter_lsb`` adds noise that changes
+        from sample to sample.
 
     Attributes
     ----------
@@ -313,7 +316,7 @@ class VirtualBoard:
         *,
         boot_s: float = 0.05,
         pace: bool = True,
-        noise_lsb: float = 0.3,
+        noise_lsb: float = 0.5,
     ) -> None:
         self._closed = True  # until the backend runs, there is nothing to close
         board = load_board(profile)

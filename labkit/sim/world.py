@@ -61,6 +61,7 @@ _MAX_CHATTER_PAIRS = 4
 _HUM_HZ = 50.0
 _HUM_VOLTS = 0.3
 _OUTPUT_MODES = ("output", "pwm", "servo", "off")
+_MASK64 = (1 << 64) - 1
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,13 @@ class World:
     clock : callable, optional
         Returns the time in seconds; the board shares its clock. Starts at 0.
     noise_lsb : float
-        Standard deviation of the ADC noise, in steps of the ADC (0 for none).
+        The ADC's error, in steps of the ADC (standard deviation; 0 for none): a
+        seeded function of the pin and the voltage, so the same world always
+        reads the same, whenever the host samples it.
+    jitter_lsb : float
+        Noise that changes from sample to sample (standard deviation in ADC
+        steps; 0 by default): a seeded sequence per pin, for practising
+        smoothing. It makes a reading depend on which sample the host gets.
 
     >>> world = World("starter", seed=0, noise_lsb=0)
     >>> world.knob = 0.5
@@ -113,7 +120,8 @@ class World:
         seed: int = 0,
         board: BoardProfile | None = None,
         clock: Callable[[], float] | None = None,
-        noise_lsb: float = 0.3,
+        noise_lsb: float = 0.5,
+        jitter_lsb: float = 0.0,
     ) -> None:
         if kit is None:
             self.board = board or load_board("uno")
@@ -130,6 +138,7 @@ class World:
 
         self.now: Callable[[], float] = clock
         self.noise_lsb = float(noise_lsb)
+        self.jitter_lsb = float(jitter_lsb)
         self._lock = threading.RLock()
         self._listeners: list[Callable[[], None]] = []
         self._parts_at: dict[int, Part] = {}
@@ -150,7 +159,7 @@ class World:
             for p in self._parts("servo")
         }
         self._driven: dict[int, tuple[str, float]] = {}
-        self._noise = {
+        self._jitter = {
             pin: np.random.default_rng([self.seed, pin]) for pin in range(self.board.total_pins)
         }
 
@@ -254,7 +263,8 @@ class World:
     def analog_voltage(self, pin: PinSpec, t: float | None = None, *, noisy: bool = False) -> float:
         """The voltage on ``pin`` (``"A0"`` or 14) at time ``t`` (now by default).
 
-        With ``noisy=True`` the next sample of the pin's seeded ADC noise is added.
+        With ``noisy=True`` the ADC's seeded error (``noise_lsb``) and the next
+        sample of the pin's jitter (``jitter_lsb``) are added.
         """
         number = self._pin(pin)
         t = self.now() if t is None else t
@@ -276,9 +286,15 @@ class World:
                 volts = self._knob * vref
             else:
                 volts = self.analog[part.name] * vref
-            if noisy and self.noise_lsb > 0:
+            if noisy:
                 step = vref / (self.board.adc_max + 1)
-                volts += float(self._noise[number].normal(0.0, self.noise_lsb)) * step
+                if self.noise_lsb > 0:
+                    # Two seeded uniforms make a triangular error with the asked spread.
+                    key = round(volts * 1e6)
+                    spread = self._seeded_unit(number, key, 1) + self._seeded_unit(number, key, 2) - 1.0
+                    volts += spread * math.sqrt(6.0) * self.noise_lsb * step
+                if self.jitter_lsb > 0:
+                    volts += float(self._jitter[number].normal(0.0, self.jitter_lsb)) * step
         return min(max(volts, 0.0), vref)
 
     def adc_read(self, pin: PinSpec, t: float | None = None) -> int:
@@ -469,16 +485,22 @@ class World:
             ldr = min(dark, float(settings.get("ldr_ohms_10lux", 10_000)) * (lux / 10.0) ** -float(settings.get("ldr_gamma", 0.7)))
         return self.board.vref * fixed / (fixed + ldr)
 
-    def _seeded_unit(self, pin: int) -> float:
-        # A fixed number in [0, 1) per (seed, pin): the level a floating pin settles at.
-        return float(np.random.default_rng([self.seed, pin, 7]).random())
+    def _seeded_unit(self, *keys: int) -> float:
+        """A fixed number in [0, 1) for (seed, keys): a SplitMix64 hash, cheap enough per sample."""
+        x = self.seed & _MASK64
+        for key in keys:
+            x = (x ^ (key & _MASK64)) * 0x9E3779B97F4A7C15 & _MASK64
+            x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9 & _MASK64
+            x = (x ^ (x >> 27)) * 0x94D049BB133111EB & _MASK64
+            x ^= x >> 31
+        return x / 2.0**64
 
     def _floating_volts(self, pin: int, t: float) -> float:
-        base = 1.0 + 3.0 * self._seeded_unit(pin)
-        return base + _HUM_VOLTS * math.sin(2 * math.pi * _HUM_HZ * t + 6.283 * self._seeded_unit(pin + 1000))
+        base = 1.0 + 3.0 * self._seeded_unit(pin, 0)
+        return base + _HUM_VOLTS * math.sin(2 * math.pi * (_HUM_HZ * t + self._seeded_unit(pin, 3)))
 
     def _floating_level(self, pin: int) -> int:
-        return int(self._seeded_unit(pin) >= 0.5)
+        return int(self._seeded_unit(pin, 4) >= 0.5)
 
     def _drive_level(self, pin: int) -> float:
         mode, value = self._driven.get(pin, ("off", 0.0))

@@ -99,7 +99,8 @@ def test_servo_pulse_widths_follow_the_servo_library(board: VirtualBoard, host: 
 
 def test_the_same_seed_gives_the_same_readings() -> None:
     def first_readings(seed: int) -> list[int]:
-        with VirtualBoard(seed=seed, boot_s=0.01, noise_lsb=1.5) as vb:
+        with VirtualBoard(seed=seed, boot_s=0.01) as vb:
+            vb.world.jitter_lsb = 1.5
             vb.world.knob = 0.5
             host = booted(vb.port)
             try:
