@@ -104,8 +104,8 @@ def half_edge_twins(faces, n_vertices):
                 start[faces[f, i] + 1] += 1
     for v in range(n_vertices):
         start[v + 1] += start[v]
-    half = np.empty(start[n_vertices], np.int64)
-    target = np.empty(start[n_vertices], np.int64)
+    half = np.empty(start[n_vertices], np.int32)
+    target = np.empty(start[n_vertices], np.int32)
     cursor = start[:-1].copy()
     for f in range(m):
         if not _degenerate(faces, f):
@@ -116,9 +116,14 @@ def half_edge_twins(faces, n_vertices):
                 cursor[a] += 1
     twin = np.full(3 * m, -1, np.int64)
     multiplicity = np.zeros(3 * m, np.int64)
+    # Each undirected edge is settled once, from its lower vertex; vertex a's
+    # thread writes only half-edges leaving a or arriving at a from above, so
+    # no two threads write the same entry.
     for a in prange(n_vertices):
         for p in range(start[a], start[a + 1]):
             b = target[p]
+            if b < a:
+                continue
             rank = 0
             same = 0
             for q in range(start[a], start[a + 1]):
@@ -131,8 +136,22 @@ def half_edge_twins(faces, n_vertices):
                 if target[q] == a:
                     if opposite == rank:
                         twin[half[p]] = half[q]
+                        twin[half[q]] = half[p]
                     opposite += 1
             multiplicity[half[p]] = same + opposite
+            for q in range(start[b], start[b + 1]):
+                if target[q] == a:
+                    multiplicity[half[q]] = same + opposite
+    # Half-edges b -> a (a < b) with no a -> b at all: a boundary seen from above.
+    for b in prange(n_vertices):
+        for p in range(start[b], start[b + 1]):
+            if multiplicity[half[p]] == 0:
+                a = target[p]
+                same = 0
+                for q in range(start[b], start[b + 1]):
+                    if target[q] == a:
+                        same += 1
+                multiplicity[half[p]] = same
     return twin, multiplicity
 
 
