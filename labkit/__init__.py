@@ -12,14 +12,20 @@ from labkit.errors import LabkitError
 
 __version__ = "0.1.0"
 
-__all__ = ["Board", "LabkitError", "__version__"]
+# The hardware names, importable from labkit itself.
+_HARDWARE = (
+    "LED", "PWMLED", "RGBLED", "AnalogSensor", "Board", "Button", "Buzzer",
+    "LightSensor", "MotionSensor", "Potentiometer", "Servo", "TemperatureSensor",
+)
+
+__all__ = [*_HARDWARE, "LabkitError", "__version__"]
 
 
 def __getattr__(name: str):
     # Board pulls in pyserial and pyfirmata2; import it only when asked so
     # that `labkit slice` and the grader start fast.
-    if name == "Board":
-        from labkit.hardware.board import Board
+    if name in _HARDWARE:
+        import labkit.hardware
 
-        return Board
+        return getattr(labkit.hardware, name)
     raise AttributeError(f"module 'labkit' has no attribute {name!r}")

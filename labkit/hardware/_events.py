@@ -6,13 +6,12 @@ Here callbacks run on their own thread (a slow one does not stall the reader),
 an error is caught, reported once as a warning, kept, and raised again by the
 next call the user makes on the board or any of its devices.
 
->>> runner = CallbackRunner("demo")
->>> runner.submit(lambda: 1 / 0, (), "the when_pressed callback of <Button on pin D2>")
->>> runner.flush()
->>> runner.raise_pending()                         # doctest: +SKIP
+>>> check_callback(lambda button: None, "Button.when_pressed", "the button")[1]
+1
+>>> check_callback(lambda a, b: None, "Button.when_pressed", "the button")
 Traceback (most recent call last):
-ZeroDivisionError: division by zero
->>> runner.close()
+...
+labkit.errors.BadCallbackError: Button.when_pressed gets called with no argument or with one (the button), but '<lambda>'(a, b) needs a different number
 """
 
 from __future__ import annotations
@@ -68,6 +67,7 @@ class CallbackRunner:
         self._lock = threading.Lock()
         self._pending: BaseException | None = None
         self._warned = False
+        self._closing = False
         self._progress = threading.Condition()
         self._submitted = 0
         self._done = 0
@@ -115,7 +115,8 @@ class CallbackRunner:
                 self._progress.wait_for(lambda: self._done >= target, timeout)
 
     def close(self) -> None:
-        """Stop the thread once the callbacks already submitted have run."""
+        """Stop the thread; callbacks still waiting are dropped (their board is gone)."""
+        self._closing = True
         self._queue.put(None)
         if not self.in_callback():
             self._thread.join(timeout=2.0)
@@ -124,7 +125,8 @@ class CallbackRunner:
         while (item := self._queue.get()) is not None:
             fn, args, where = item
             try:
-                fn(*args)
+                if not self._closing:
+                    fn(*args)
             except Exception as exc:  # noqa: BLE001 - kept and raised in the foreground
                 self.report(exc, where)
             with self._progress:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from labkit.errors import HardwareError, ValueRangeError
+from labkit.errors import BadCallbackError, HardwareError, ValueRangeError
 from labkit.hardware._device import Device, Event
 from labkit.profiles import PinSpec
 
@@ -37,12 +38,39 @@ FIRST_READING_S = 2.0
 Sample = tuple[float, float]
 
 
+Listener = Callable[[float, float], object]
+
+
 class _InputDevice(Device):
-    """An input with ``record()``: its samples, timestamped, while recording."""
+    """An input with ``record()`` and listeners: every reading, timestamped."""
 
     def __init__(self, board: Board | None) -> None:
         super().__init__(board)
         self._recording: list[Sample] | None = None
+        self._listeners: tuple[Listener, ...] = ()
+
+    def add_listener(self, fn: Listener) -> None:
+        """Call ``fn(t, value)`` with every reading, beside the ``when_*`` callbacks.
+
+        ``t`` is the reading's time (``time.monotonic()`` seconds, from the
+        sampling interval), ``value`` what ``.value`` gives (0/1 for a digital
+        input). ``fn`` runs on labkit's reader thread, so it must be quick (append
+        to a buffer); an exception in it is reported like a callback's.
+        """
+        if not callable(fn):
+            raise BadCallbackError(f"a listener must be a function fn(t, value), not {fn!r}")
+        self._listeners = (*self._listeners, fn)
+
+    def remove_listener(self, fn: Listener) -> None:
+        """Stop calling ``fn``; a function that was never added is ignored."""
+        self._listeners = tuple(listener for listener in self._listeners if listener != fn)
+
+    def _tell_listeners(self, t: float, value: float) -> None:
+        for fn in self._listeners:
+            try:
+                fn(t, value)
+            except Exception as exc:  # noqa: BLE001 - brought back to the user
+                self._board._callbacks.report(exc, f"the listener {fn!r} of {self!r}")
 
     def _has_reading(self) -> bool:
         raise NotImplementedError
@@ -167,6 +195,8 @@ class DigitalInputDevice(_InputDevice):
             self._settle_later(self._bounce)
         if self._recording is not None:
             self._recording.append((t, float(active)))
+        if self._listeners:
+            self._tell_listeners(t, float(active))
         self._notify()
         self._fire("activated" if active else "deactivated", self)
 
@@ -231,12 +261,14 @@ class Button(DigitalInputDevice):
     >>> from labkit import Board
     >>> with Board.connect("sim") as board:
     ...     button = board.button(2)
-    ...     button.when_pressed = lambda: print("pressed!")
+    ...     presses = []
+    ...     button.when_pressed = lambda: presses.append("pressed")
     ...     board.sim.world.press("button")
     ...     button.wait_for_press(timeout=1)
-    ...     board.sim.world.release("button")
+    ...     board.wait(0.1)                    # callbacks run on their own thread
+    ...     presses
     True
-    pressed!
+    ['pressed']
     """
 
     kit_settings = ("pull_up",)
@@ -340,6 +372,8 @@ class AnalogSensor(_InputDevice):
         if self._recording is not None:
             self._recording.append((t, raw))
         previous, self._raw, self._value = self._value, raw, value
+        if self._listeners:
+            self._tell_listeners(t, value)
         if previous is None:
             self._above = value > self._threshold
             self._notify()
@@ -494,6 +528,6 @@ class Potentiometer(AnalogSensor):
     >>> with Board.connect("sim") as board:
     ...     board.sim.world.knob = 0.25
     ...     knob = board.potentiometer("A2")
-    ...     round(knob.value, 1)
-    0.2
+    ...     round(knob.value, 2)
+    0.25
     """

@@ -190,6 +190,11 @@ class FirmataLink:
         """What arrived so far, in words: nothing, text, or bytes in hex."""
         if not self.bytes_received:
             return "nothing at all"
+        if self._parser.messages and self._parser.garbage_bytes < 0.1 * self.bytes_received:
+            return (
+                f"{self.bytes_received} bytes holding {self._parser.messages} Firmata messages, but no "
+                "reply to the firmware query (a firmware too busy or too old to answer?)"
+            )
         sample = bytes(self._seen)
         printable = sum(32 <= c < 127 or c in (9, 10, 13) for c in sample)
         if printable >= 0.9 * len(sample):

@@ -272,7 +272,7 @@ class PWMLED(_PWMOutput):
     >>> with Board.connect("sim") as board:
     ...     led = board.pwm_led(5)
     ...     led.value = 0.5
-    ...     board.sim.pin(5).duty
+    ...     round(board.sim.pin(5).duty, 2)
     ...     led.pulse(fade_in_time=0.1, fade_out_time=0.1, n=1, background=False)
     0.5
     """

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from labkit.errors import ProfileError
-
 if TYPE_CHECKING:
     from labkit.sim import VirtualBoard
 
@@ -22,9 +20,7 @@ __all__ = ["VirtualBoard", "start_virtual_board"]
 
 
 def start_virtual_board(profile: str, kit: str | None, seed: int) -> VirtualBoard:
-    """Start a virtual ``profile`` board wired as ``kit``; the caller closes it."""
+    """Start a virtual ``profile`` board wired as ``kit`` (None: a bare board); the caller closes it."""
     from labkit.sim import VirtualBoard
 
-    if kit is None:
-        raise ProfileError(f"the virtual board simulates a kit's parts: name one (kit='starter') for a {profile}")
     return VirtualBoard(profile=profile, kit=kit, seed=seed)

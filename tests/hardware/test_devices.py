@@ -198,6 +198,24 @@ def test_when_changed_gets_the_new_value(board: Board) -> None:
     assert eventually(lambda: values and values[-1] == pytest.approx(0.8, abs=0.01))
 
 
+def test_listeners_get_every_reading_beside_the_callbacks(board: Board) -> None:
+    knob, button = board.potentiometer("A2"), board.button(2)
+    readings: list[tuple[float, float]] = []
+    knob.when_changed = lambda: None  # the student's callback stays theirs
+    knob.add_listener(lambda t, value: readings.append((t, value)))
+    levels: list[float] = []
+    button.add_listener(lambda t, value: levels.append(value))
+    board.wait(0.3)
+    board.sim.world.press("button")
+    assert eventually(lambda: levels == [1.0])
+    times = [t for t, _ in readings]
+    assert 20 <= len(readings) <= 35 and times == sorted(times)  # 10 ms sampling
+    assert all(0 <= value <= 1 for _, value in readings)
+    knob.remove_listener(readings.append)  # never added: ignored
+    with pytest.raises(BadCallbackError):
+        knob.add_listener(42)  # type: ignore[arg-type]
+
+
 def test_record_returns_timestamped_samples_at_the_sampling_interval(board: Board) -> None:
     knob = board.potentiometer("A2")
     data = knob.record(0.5)

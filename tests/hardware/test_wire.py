@@ -64,6 +64,13 @@ def test_a_device_speaking_another_protocol_fails_quoting_it(peer: PtyPeer) -> N
     assert "Serial.print" in str(error.value)
 
 
+def test_a_board_streaming_firmata_without_answering_is_told_apart(peer: PtyPeer) -> None:
+    # A board still reporting for someone else, whose firmware ignores the queries.
+    peer.keep_sending(lambda: analog(0, 512) + analog(1, 100))
+    with pytest.raises(NotFirmataError, match="holding [0-9]+ Firmata messages, but no reply to the firmware query"):
+        Board.connect(peer.port, kit=None, timeout=1.0)
+
+
 def test_a_port_that_is_not_there_is_named() -> None:
     with pytest.raises(LabkitError, match="no serial port '/dev/ttyNOPE9'"):
         Board.connect("/dev/ttyNOPE9", kit=None)
