@@ -31,7 +31,7 @@ import numpy as np
 
 from labkit.errors import BoardClosedError, SimulationError, ToolMissingError
 from labkit.profiles import BoardProfile, PinSpec, load_board, load_kit
-from labkit.sim.firmware import PinState, StandardFirmata
+from labkit.sim.firmware import VERSION_BLINK_S, PinState, StandardFirmata, version_blink
 from labkit.sim.transport import PtyTransport
 from labkit.sim.world import World
 
@@ -81,7 +81,7 @@ class _EmulatedBoard:
         self.board, self.world = board, world
         self._boot_s = boot_s
         self._byte_s = 10.0 / board.baud if pace else 0.0
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._trace: list[tuple[float, int, float]] = []
         self._tx = bytearray()
         self._wire_free = 0.0
@@ -96,6 +96,7 @@ class _EmulatedBoard:
         os.set_blocking(self._wake_w, False)
         self._attached = False
         self._boot_at: float | None = None
+        self._blinks: list[tuple[float, int]] = []
         self._host_spoke = False
         self._stop = False
         self.error: BaseException | None = None
@@ -185,10 +186,15 @@ class _EmulatedBoard:
 
     def _attach(self, t: float) -> None:
         # The host opened the port: DTR resets a real Uno, which then boots.
-        self._attached = True
-        self._boot_at = t + self._boot_s
-        self._host_spoke = False
-        self._tx.clear()
+        with self._lock:
+            self._attached = True
+            self._boot_at = t + self._boot_s
+            self._host_spoke = False
+            self._tx.clear()
+            self.firmware.hold_in_reset(t)
+            # A boot long enough for it shows Firmata's version blink, timed as on the chip.
+            start = self._boot_at - VERSION_BLINK_S
+            self._blinks = [(start + dt, level) for dt, level in version_blink()] if start >= t else []
 
     def _drain_wake(self) -> None:
         try:
@@ -200,7 +206,7 @@ class _EmulatedBoard:
     def _timeout(self, t: float) -> float:
         deadlines = [t + _IDLE_WAKE_S]
         if self._boot_at is not None:
-            deadlines.append(self._boot_at)
+            deadlines.append(self._blinks[0][0] if self._blinks else self._boot_at)
         else:
             due = self.firmware.sampling_due(t)
             if due is not None:
@@ -220,6 +226,10 @@ class _EmulatedBoard:
             if flushed and not self._host_spoke:
                 # pyserial flushes right after opening: whatever was sent is gone, so boot again.
                 self._attach(t)
+            while self._blinks and self._blinks[0][0] <= t:
+                # Stamped when the chip does it, however late this thread woke.
+                when, level = self._blinks.pop(0)
+                self.firmware.blink(level, when)
             if self._boot_at is not None:
                 if t < self._boot_at:
                     self._flush(t)
@@ -282,8 +292,11 @@ class VirtualBoard:
     link : path, optional
         Also make a symlink at this path to the port.
     boot_s : float
-        Seconds from the host opening the port to the version report (a real
-        Uno takes about 2 s: bootloader, then the version blink).
+        Seconds from the host opening the port (which resets the board: its
+        pins float) to the version report. A real Uno takes about 3.1 s: 1 s
+        in the bootloader, then Firmata blinks its version on pin 13 (2.1 s);
+        a ``boot_s`` that long shows that blink in the trace, timed as on the
+        chip. The default boots at once.
     pace : bool
         Send no faster than the baud rate allows (False: as fast as the pty takes).
     noise_lsb : float

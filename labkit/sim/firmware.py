@@ -32,7 +32,15 @@ from labkit.profiles import BoardProfile
 from labkit.sim import firmata as fm
 from labkit.sim.world import World
 
-__all__ = ["FIRMWARE_NAME", "FIRMWARE_VERSION", "PROTOCOL_VERSION", "PinState", "StandardFirmata"]
+__all__ = [
+    "FIRMWARE_NAME",
+    "FIRMWARE_VERSION",
+    "PROTOCOL_VERSION",
+    "VERSION_BLINK_S",
+    "PinState",
+    "StandardFirmata",
+    "version_blink",
+]
 
 FIRMWARE_NAME = "StandardFirmata.ino"
 FIRMWARE_VERSION = (2, 5)
@@ -42,12 +50,36 @@ MINIMUM_SAMPLING_MS = 1
 # The Servo library's defaults (microseconds) and the pulse a fresh servo gets.
 SERVO_MIN_US, SERVO_MAX_US, SERVO_DEFAULT_US = 544, 2400, 1500
 SERVO_PERIOD_US = 20_000
+# Firmata.begin() blinks the version on pin 13 before it reports: major, then minor.
+VERSION_BLINK_PIN = 13
+_BLINK_ON_S, _BLINK_OFF_S, _BLINK_GAP_S, _BLINK_END_S = 0.040, 0.210, 0.250, 0.125
+VERSION_BLINK_S = (
+    (FIRMWARE_VERSION[0] + FIRMWARE_VERSION[1]) * (_BLINK_ON_S + _BLINK_OFF_S) + _BLINK_GAP_S + _BLINK_END_S
+)
 
 # What Boards.h knows that the profiles do not: I2C pins and how many servos fit.
 _I2C_PINS = {"atmega328p": (18, 19), "atmega2560": (20, 21), "atmega32u4": (2, 3)}
 _MAX_SERVOS = {"atmega328p": 12, "atmega2560": 48, "atmega32u4": 12}
 
 Recorder = Callable[[float, int, float], None]
+
+
+def version_blink() -> list[tuple[float, int]]:
+    """When (seconds into ``Firmata.begin()``) pin 13 switches, and to what: 2 blinks, then 5.
+
+    >>> version_blink()[:3]
+    [(0.0, 1), (0.04, 0), (0.25, 1)]
+    >>> round(VERSION_BLINK_S, 3)
+    2.125
+    """
+    events: list[tuple[float, int]] = []
+    t = 0.0
+    for count, pause in ((FIRMWARE_VERSION[0], _BLINK_GAP_S), (FIRMWARE_VERSION[1], _BLINK_END_S)):
+        for _ in range(count):
+            events += [(round(t, 6), 1), (round(t + _BLINK_ON_S, 6), 0)]
+            t += _BLINK_ON_S + _BLINK_OFF_S
+        t += pause
+    return events
 
 
 @dataclass(frozen=True)
@@ -134,6 +166,16 @@ class StandardFirmata:
         self._send(fm.encode_version(*PROTOCOL_VERSION))
         self._send(fm.encode_firmware(FIRMWARE_NAME, *FIRMWARE_VERSION))
         self._system_reset(t)
+
+    def hold_in_reset(self, t: float) -> None:
+        """The chip is held in reset (DTR): every pin floats, outputs and servos stop."""
+        for pin in range(self.total_pins):
+            self._drive(pin, "off", 0.0, t)
+
+    def blink(self, level: int, t: float) -> None:
+        """Set the version-blink LED (pin 13) during boot; see :func:`version_blink`."""
+        if VERSION_BLINK_PIN < self.total_pins:
+            self._drive(VERSION_BLINK_PIN, "output", float(level), t)
 
     def receive(self, data: bytes, t: float) -> None:
         """Handle the host's bytes that arrived at time ``t``."""

@@ -220,3 +220,20 @@ def test_closing_and_unplugging_mid_stream_prints_nothing() -> None:
     result = subprocess.run([sys.executable, "-c", CLOSE_WHILE_STREAMING], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
     assert result.stderr == ""
+
+
+def test_a_real_length_boot_blinks_the_version_on_pin_13() -> None:
+    with VirtualBoard(seed=0, boot_s=2.3) as vb:
+        host = RawHost(vb.port)
+        try:
+            opened = time.monotonic()
+            host.wait_for(lambda r: r.command == 0xF9, timeout=5)
+            assert time.monotonic() - opened == pytest.approx(2.3, abs=0.15)
+        finally:
+            host.close()
+        rows = [(float(t), float(v)) for t, p, v in vb.trace() if p == 13]
+    rises = [t for t, v in rows if v == 1.0]
+    assert len(rises) == 7 and len(rows) == 14  # 2 blinks, then 5: Firmata 2.5
+    gaps = [round(b - a, 2) for a, b in zip(rises, rises[1:], strict=False)]
+    assert gaps == [0.25, 0.5, 0.25, 0.25, 0.25, 0.25]
+    assert all(round(off - on, 2) == 0.04 for (on, _), (off, _) in zip(rows[::2], rows[1::2], strict=True))
