@@ -123,7 +123,7 @@ def _inputs(board: BoardProfile, pins: PinMap, adc: Mapping[PinSpec, float], lev
             raise PinModeError(f"{board.label(pin)} is not an analog input; the {board.title} has {', '.join(board.analog_pins)}")
         if not 0.0 <= float(volts) <= board.vref:
             raise ValueRangeError(f"the voltage on {board.label(pin)} must be within 0..{board.vref:g} V, not {volts}")
-        commands.append(adc_command(channel, float(volts)))
+        commands.append(adc_command(channel, float(volts), board.vref))
     for spec, level in levels.items():
         pin = board.pin(spec)
         if pin in board.reserved_pins or pin not in pins.ports:

@@ -240,7 +240,7 @@ class FirmwareBackend:
             channel = self.board.analog_channel(pin)
             if channel is not None:
                 volts = self.world.analog_voltage(pin, t, noisy=True)
-                commands.append((f"adc{channel}", adc_command(channel, volts)))
+                commands.append((f"adc{channel}", adc_command(channel, volts, self.board.vref)))
         for pin, pull_up in inputs:
             if pin in self.board.reserved_pins:
                 continue

@@ -27,17 +27,18 @@ CLOCK_HZ = 16_000_000
 _PORT_LETTERS = {"atmega328p": "DDDDDDDDBBBBBBCCCCCC"}
 
 
-def adc_command(channel: int, volts: float) -> str:
+def adc_command(channel: int, volts: float, vref: float = 5.0) -> str:
     """The bridge command putting ``volts`` on ADC ``channel``.
 
-    simavr converts millivolts with 1023 steps where the ATmega has 1024
-    (code = floor(V * 1024 / Vref)); the voltage is scaled, and rounded up to
-    whole millivolts, so that analogRead returns what the chip would.
+    The ATmega's 10-bit ADC gives code = floor(V * 1024 / Vref); simavr takes
+    whole millivolts and divides by 1023 steps. So the code is worked out
+    here and sent as the smallest millivolt count that simavr turns into it.
 
-    >>> adc_command(0, 2.5)
-    'adc 0 2503'
+    >>> adc_command(0, 2.5), adc_command(1, 5.0)
+    ('adc 0 2503', 'adc 1 5000')
     """
-    return f"adc {channel} {math.ceil(volts * 1000 * 1024 / 1023 - 1e-9)}"
+    code = min(max(math.floor(volts * 1024 / vref), 0), 1023)
+    return f"adc {channel} {math.ceil(code * vref * 1000 / 1023 - 1e-9)}"
 
 
 @dataclass(frozen=True)
