@@ -7,6 +7,11 @@ outputs drive. Everything is a pure function of the quantities you set, the
 seed and the time, so the same seed and the same commands give the same
 readings.
 
+The ADC reads code = floor(V * 2**bits / Vref) plus a seeded error of
+``noise_lsb`` steps that depends on the pin and the voltage but not on time
+(a notebook reads the same numbers on every run), and, if you ask for it,
+``jitter_lsb`` of noise that changes from sample to sample.
+
 The physics, part by part (kinds as in ``hardware_profiles/kits``):
 
 - ``light_sensor``: an LDR on top of ``fixed_ohms`` to GND, so brighter reads

@@ -7,9 +7,10 @@ import time
 import pytest
 import serial
 
-from labkit.errors import BoardClosedError, LabkitError, SimulationError
+from labkit.errors import BoardClosedError, LabkitError, SimulationError, ToolMissingError
 from labkit.sim import VirtualBoard
 from tests.sim.host import RawHost
+from tests.support import absent
 
 
 def booted(port: str) -> RawHost:
@@ -184,6 +185,25 @@ def test_a_bare_board_has_no_parts() -> None:
 def test_genuine_firmware_is_delegated_and_fails_clearly() -> None:
     with pytest.raises(LabkitError):
         VirtualBoard(firmware="/nonexistent/sketch.hex")
+
+
+def test_genuine_firmware_runs_behind_the_same_interface() -> None:
+    try:
+        vb = VirtualBoard(firmware="StandardFirmata", seed=0)
+    except ToolMissingError as exc:
+        absent(str(exc))
+    with vb:
+        host = RawHost(vb.port)
+        try:
+            assert host.wait_for(lambda r: r.command == 0xF9, timeout=10).data[0] == 2
+            host.send(0xF4, 13, 1, 0x91, 0x20, 0)
+            deadline = time.monotonic() + 5
+            while vb.pin(13).level != 1:
+                assert time.monotonic() < deadline, "the simulated AVR did not light pin 13"
+                time.sleep(0.01)
+            assert [float(v) for _, p, v in vb.trace() if p == 13][-1] == 1.0
+        finally:
+            host.close()
 
 
 def test_a_host_that_stops_reading_stalls_the_board_without_harm(board: VirtualBoard, host: RawHost) -> None:
