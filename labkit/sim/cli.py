@@ -24,7 +24,7 @@ def run_sim(args: argparse.Namespace) -> int:
 
     board = VirtualBoard(
         profile=args.profile,
-        kit=args.kit,
+        kit=None if args.kit.lower() == "none" else args.kit,
         seed=args.seed,
         firmware=args.firmware,
         link=args.link,
@@ -61,7 +61,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "with Board.connect(PORT) or pyfirmata2.Arduino(PORT).",
     )
     parser.add_argument("--profile", default="uno", help="board profile (default: uno)")
-    parser.add_argument("--kit", default="starter", help="kit profile (default: starter)")
+    parser.add_argument("--kit", default="starter", help="kit profile (default: starter; 'none': a bare board)")
     parser.add_argument("--link", help="also make a symlink to the port at this path")
     parser.add_argument("--seed", type=int, default=0, help="seed of the noise and bounce (default: 0)")
     parser.add_argument(

@@ -35,6 +35,7 @@ __all__ = [
     "MODE_OUTPUT",
     "MODE_PULLUP",
     "MODE_PWM",
+    "MODE_SERIAL",
     "MODE_SERVO",
     "PIN_STATE_QUERY",
     "PIN_STATE_RESPONSE",
@@ -93,6 +94,7 @@ MODE_ANALOG = 0x02
 MODE_PWM = 0x03
 MODE_SERVO = 0x04
 MODE_I2C = 0x06
+MODE_SERIAL = 0x0A
 MODE_PULLUP = 0x0B
 MODE_IGNORE = 0x7F
 
@@ -103,6 +105,7 @@ MODE_NAMES = {
     MODE_PWM: "pwm",
     MODE_SERVO: "servo",
     MODE_I2C: "i2c",
+    MODE_SERIAL: "serial",
     MODE_PULLUP: "input_pullup",
     MODE_IGNORE: "ignore",
 }

@@ -375,6 +375,10 @@ class StandardFirmata:
         elif mode == fm.MODE_I2C:
             if pin in self._i2c:
                 self._config[pin] = fm.MODE_I2C
+        elif mode == fm.MODE_SERIAL:
+            # The serial feature (SoftwareSerial on an Uno) takes the pin; no wires to it here.
+            self._drive(pin, "off", 0.0, t)
+            self._config[pin] = fm.MODE_SERIAL
         else:
             self._send(fm.encode_string("Unknown pin mode"))
 

@@ -111,6 +111,9 @@ def test_unknown_mode_and_reserved_pins(board: VirtualBoard, host: RawHost) -> N
     host.send(0xF4, 7, 0x55)
     reply = host.wait_for(is_sysex(0x71))
     assert bytes(reply.data[::2]) == b"Unknown pin mode"
+    host.send(0xF4, 8, 0x0A, 0xF9)  # SERIAL is known (the serial feature): no complaint
+    assert [r.command for r in host.pump(0.05)] == [0xF9]
+    assert board.pin(8).mode == "serial"
     host.send(0xF4, 1, 1, 0x90, 0x03, 0x00)  # RX/TX: no mode change, no write
     host.pump(0.05)
     assert board.pin(0).mode == board.pin(1).mode == "serial"

@@ -22,12 +22,12 @@
  *   t CYCLE                 simulated time goes on (every 10 ms)
  *   l CYCLE                 simulated time is locked to the wall clock from here
  *   x CYCLE                 the AVR was reset
- *   end CYCLE               the free run is over
+ *   end CYCLE               the free run is over, or the AVR slept with interrupts off
  *   crash CYCLE             the firmware crashed (simavr stopped it)
  *
  * simavr 1.6 quirks handled here: timers do not drive PWM pins, so duty is read from
- * the timer registers; external-interrupt pins held LOW are polled every cycle, so the
- * strict level trigger is off (a LOW interrupt fires on the falling edge); a reset
+ * the timer registers; a LOW-level INT0/INT1 is polled every cycle while its pin is low,
+ * which crawls, so that polling is off and the tick raises such an interrupt instead; a reset
  * clears the PIN registers but not the IRQ values, so inputs and filters are restored.
  */
 #define _GNU_SOURCE
@@ -262,6 +262,26 @@ static double pwm_duty(const pwm_t *w)
 	return com == 3 ? 1.0 - duty : duty;
 }
 
+/* A LOW-level external interrupt fires for as long as its pin is low: once per tick here. */
+static void raise_low_level_interrupts(void)
+{
+	for (avr_io_t *io = avr->io_port; io; io = io->next) {
+		if (strcmp(io->kind, "extint"))
+			continue;
+		avr_extint_t *x = (avr_extint_t *)io;
+		for (int i = 0; i < EXTINT_COUNT && x->eint[i].port_ioctl; i++) {
+			avr_int_vector_t *v = &x->eint[i].vector;
+			avr_ioport_state_t state;
+			if (!x->eint[i].isc[1].reg || avr_regbit_get_array(avr, x->eint[i].isc, 2) != 0
+					|| !avr_regbit_get(avr, v->enable) || avr_regbit_get(avr, v->raised) || v->pending
+					|| avr_ioctl(avr, AVR_IOCTL_IOPORT_GETSTATE(x->eint[i].port_ioctl & 0xff), &state) < 0)
+				continue;
+			if (!((state.pin >> x->eint[i].port_pin) & 1))
+				avr_raise_interrupt(avr, v);
+		}
+	}
+}
+
 static void scan_pwm(void)
 {
 	for (int i = 0; i < pwm_count; i++) {
@@ -405,6 +425,7 @@ static avr_cycle_count_t tick(avr_t *a, avr_cycle_count_t when, void *param)
 	if (++ticks % (TICKS_PER_SECOND / 100) == 0)
 		fprintf(events, "t %llu\n", (unsigned long long)a->cycle);
 	scan_pwm();
+	raise_low_level_interrupts();
 	flush_uart();
 	fflush(events);
 	double sim = (double)a->cycle / a->frequency;
@@ -530,15 +551,17 @@ int main(int argc, char **argv)
 			reset_avr();
 		}
 		int state = avr_run(avr);
-		if (state == cpu_Done || state == cpu_Crashed) {
+		if (state == cpu_Crashed) {
 			flush_uart();
 			fprintf(events, "crash %llu\n", (unsigned long long)avr->cycle);
 			fflush(events);
 			return 1;
 		}
+		if (state == cpu_Done)
+			break; /* slept with interrupts off: nothing can wake it */
 	}
 	flush_uart();
-	if (end_cycle)
+	if (end_cycle || avr->state == cpu_Done)
 		fprintf(events, "end %llu\n", (unsigned long long)avr->cycle);
 	fflush(events);
 	return 0;
