@@ -110,7 +110,15 @@ class Board:
     An error in a callback (``when_pressed``...) does not stop the board: it is
     shown once as a warning and raised again by your next call to the board or
     any of its devices. If the cable is pulled, that next call raises
-    ``ConnectionLostError``.
+    ``ConnectionLostError``. ``board.wait(seconds)`` sleeps while callbacks run
+    and raises at once if either happens. (The constructor takes resolved
+    profiles; ``Board.connect()`` is the way in.)
+
+    >>> with Board.connect("sim") as board:
+    ...     light = board.light_sensor("A0")
+    ...     board.sim.world.light = 0.0
+    ...     light.wait_for_dark(timeout=1), board
+    (True, <Board virtual Arduino Uno on /dev/pts/..., StandardFirmata.ino 2.5 (Firmata 2.5), 1 device>)
     """
 
     def __init__(
@@ -469,9 +477,9 @@ class Board:
         last_stamp, last_arrival, mean_gap = last
         mean_gap += 0.05 * (arrival - last_arrival - mean_gap)
         period = max(self._interval, mean_gap)
-        stamp = last_stamp + period
-        if stamp > arrival or arrival - stamp > max(0.1, 4 * period):
-            stamp = arrival
+        # Never after the bytes came, never more than the bursts' jitter before
+        # (an FTDI bridge holds bytes up to 16 ms).
+        stamp = min(arrival, max(last_stamp + period, arrival - max(0.02, 2 * period)))
         self._stamps[channel] = (stamp, arrival, mean_gap)
         return stamp
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -15,6 +19,8 @@ from labkit.errors import (
 )
 from labkit.hardware import LED, Board
 from labkit.hardware.ports import SerialPort, find_board, list_ports, usb_ids
+from labkit.sim import VirtualBoard
+from tests.hardware.helpers import eventually
 
 # -- pins are checked against the profile -------------------------------------------------------
 
@@ -122,3 +128,26 @@ def test_connect_with_nothing_set_looks_on_usb(monkeypatch: pytest.MonkeyPatch) 
         pytest.skip("an Arduino is plugged into this machine: autodetect would find it")
     with pytest.raises(BoardNotFoundError, match="no Arduino found on USB"):
         Board.connect()
+
+
+def test_a_program_that_ends_without_close_leaves_the_board_safe(tmp_path: Path) -> None:
+    # atexit closes what the program left open: outputs off, servo detached, port free.
+    script = tmp_path / "forgets_to_close.py"
+    script.write_text(
+        "import sys\n"
+        "from labkit import Board\n"
+        "board = Board.connect(sys.argv[1])\n"
+        "board.led(13).on()\n"
+        "board.servo(9).angle = 90\n"
+    )
+    vb = VirtualBoard(seed=0)
+    try:
+        result = subprocess.run([sys.executable, str(script), vb.port], capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert "Traceback" not in result.stderr
+        assert eventually(lambda: not vb.host_attached)
+        assert vb.pin(13).level == 0 and vb.pin(9).mode != "servo"
+        levels = [row["value"] for row in vb.trace() if row["pin"] == 13]
+        assert levels[-2:] == [1.0, 0.0]  # it was on, then switched off at exit
+    finally:
+        vb.close()

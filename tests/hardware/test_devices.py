@@ -36,7 +36,7 @@ def test_blink_in_the_foreground_drives_the_pin_n_times(board: Board) -> None:
     led = board.led(13)
     started = time.monotonic()
     led.blink(on_time=0.03, off_time=0.03, n=3, background=False)
-    assert time.monotonic() - started == pytest.approx(0.18, abs=0.1)
+    assert 0.17 <= time.monotonic() - started < 0.8
     trace = board.sim.trace()
     levels = [row["value"] for row in trace if row["pin"] == 13]
     assert eventually(lambda: [r["value"] for r in board.sim.trace() if r["pin"] == 13][-6:] == [1, 0] * 3)
@@ -209,7 +209,8 @@ def test_listeners_get_every_reading_beside_the_callbacks(board: Board) -> None:
     board.sim.world.press("button")
     assert eventually(lambda: levels == [1.0])
     times = [t for t, _ in readings]
-    assert 20 <= len(readings) <= 35 and times == sorted(times)  # 10 ms sampling
+    assert len(readings) >= 20 and times == sorted(times)
+    assert np.median(np.diff(times)) == pytest.approx(0.010, abs=0.001)  # 10 ms sampling
     assert all(0 <= value <= 1 for _, value in readings)
     knob.remove_listener(readings.append)  # never added: ignored
     with pytest.raises(BadCallbackError):
