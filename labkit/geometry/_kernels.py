@@ -85,16 +85,30 @@ def _degenerate(faces, f):
     return faces[f, 0] == faces[f, 1] or faces[f, 1] == faces[f, 2] or faces[f, 2] == faces[f, 0]
 
 
+@njit(cache=True, inline="always")
+def _kind(same, opposite):
+    """An undirected edge with ``same`` + ``opposite`` faces as (open, crowded, flipped) flags."""
+    if same + opposite == 1:
+        return 1, 0, 0
+    if same + opposite > 2:
+        return 0, 1, 0
+    if opposite == 0:
+        return 0, 0, 1
+    return 0, 0, 0
+
+
 @njit(cache=True, parallel=True)
 def half_edge_twins(faces, n_vertices):
-    """Pair every half-edge with its opposite: ``(twin, multiplicity)``, both (3m,) int64.
+    """Pair every half-edge with its opposite, and count the edges that are not manifold.
 
     Half-edge ``a -> b`` pairs with ``b -> a``; on a non-manifold edge the
     j-th ``a -> b`` pairs with the j-th ``b -> a``, so the pairing stays
-    one-to-one. ``twin`` is -1 on a boundary or where the neighbour is wound
-    the same way; ``multiplicity`` counts the half-edges on the same
-    undirected edge (2 on a manifold edge, 1 on a boundary). Degenerate
-    faces (a repeated vertex) take no part: their entries stay -1 and 0.
+    one-to-one. Degenerate faces (a repeated vertex) take no part.
+
+    Returns ``(twin, open_edges, crowded_edges, flipped_edges)``: ``twin``
+    (3m,) int32 is -1 on a boundary or where the neighbour is wound the same
+    way; the counts are of undirected edges with one face, with more than
+    two faces, and with two faces wound alike.
     """
     m = faces.shape[0]
     start = np.zeros(n_vertices + 1, np.int64)
@@ -114,11 +128,12 @@ def half_edge_twins(faces, n_vertices):
                 half[cursor[a]] = 3 * f + i
                 target[cursor[a]] = faces[f, (i + 1) % 3]
                 cursor[a] += 1
-    twin = np.full(3 * m, -1, np.int64)
-    multiplicity = np.zeros(3 * m, np.int64)
-    # Each undirected edge is settled once, from its lower vertex; vertex a's
-    # thread writes only half-edges leaving a or arriving at a from above, so
-    # no two threads write the same entry.
+    twin = np.full(3 * m, -1, np.int32)
+    open_edges = 0
+    crowded_edges = 0
+    flipped_edges = 0
+    # Each undirected edge is settled once, from its lower vertex, so no two
+    # threads write the same entry.
     for a in prange(n_vertices):
         for p in range(start[a], start[a + 1]):
             b = target[p]
@@ -138,21 +153,37 @@ def half_edge_twins(faces, n_vertices):
                         twin[half[p]] = half[q]
                         twin[half[q]] = half[p]
                     opposite += 1
-            multiplicity[half[p]] = same + opposite
-            for q in range(start[b], start[b + 1]):
-                if target[q] == a:
-                    multiplicity[half[q]] = same + opposite
-    # Half-edges b -> a (a < b) with no a -> b at all: a boundary seen from above.
-    for b in prange(n_vertices):
-        for p in range(start[b], start[b + 1]):
-            if multiplicity[half[p]] == 0:
-                a = target[p]
-                same = 0
-                for q in range(start[b], start[b + 1]):
-                    if target[q] == a:
-                        same += 1
-                multiplicity[half[p]] = same
-    return twin, multiplicity
+            if rank == 0:
+                is_open, is_crowded, is_flipped = _kind(same, opposite)
+                open_edges += is_open
+                crowded_edges += is_crowded
+                flipped_edges += is_flipped
+    # Edges that only run downwards (b -> a, a < b, no a -> b) were not seen
+    # above; they are among the few unpaired half-edges.
+    for h in prange(3 * m):
+        if twin[h] >= 0 or _degenerate(faces, h // 3):
+            continue
+        b = faces[h // 3, h % 3]
+        a = faces[h // 3, (h % 3 + 1) % 3]
+        if b < a:
+            continue
+        upward = False
+        for q in range(start[a], start[a + 1]):
+            if target[q] == b:
+                upward = True
+        same = 0
+        first = True
+        for q in range(start[b], start[b + 1]):
+            if target[q] == a:
+                same += 1
+                if half[q] < h:
+                    first = False
+        if not upward and first:
+            is_open, is_crowded, is_flipped = _kind(same, 0)
+            open_edges += is_open
+            crowded_edges += is_crowded
+            flipped_edges += is_flipped
+    return twin, open_edges, crowded_edges, flipped_edges
 
 
 @njit(cache=True, parallel=True)
@@ -264,13 +295,13 @@ def _segment_end(vertices, faces, k_lo, seg_offset, s, z0, h):
 
 
 @njit(cache=True)
-def walk_chains(vertices, faces, k_lo, seg_offset, start_xy, next_seg, z0, h):
-    """Follow ``next_seg`` into chains of points.
+def chain_order(next_seg):
+    """Follow ``next_seg`` once: segments in chain order, ``(order, chain_pos, n_open)``.
 
-    Returns ``(points, chain_start, chain_plane, chain_closed)``. Chain ``c``
-    is ``points[chain_start[c]:chain_start[c + 1]]``; a closed chain repeats
-    its first point at the end, an open one ends at the open edge. Repeated
-    consecutive points (a vertex exactly on the plane) are written once.
+    Chain ``c`` is ``order[chain_pos[c]:chain_pos[c + 1]]``; the first
+    ``n_open`` chains are open (their first segment has no predecessor), the
+    rest are closed loops. This pointer chase is the only serial part of the
+    walk; everything after it reads ``order`` in parallel.
     """
     n_seg = next_seg.shape[0]
     has_pred = np.zeros(n_seg, np.bool_)
@@ -278,57 +309,86 @@ def walk_chains(vertices, faces, k_lo, seg_offset, start_xy, next_seg, z0, h):
         if next_seg[s] >= 0:
             has_pred[next_seg[s]] = True
     visited = np.zeros(n_seg, np.bool_)
-    heads = np.empty(n_seg, np.int64)
+    order = np.empty(n_seg, np.int64)
+    chain_pos = np.empty(n_seg + 1, np.int64)
     n_chains = 0
-    n_open = 0
+    pos = 0
     for s in range(n_seg):
         if not has_pred[s]:
-            heads[n_chains] = s
+            chain_pos[n_chains] = pos
             n_chains += 1
-            n_open += 1
             t = s
             while t >= 0:
                 visited[t] = True
+                order[pos] = t
+                pos += 1
                 t = next_seg[t]
+    n_open = n_chains
     for s in range(n_seg):
         if not visited[s]:
-            heads[n_chains] = s
+            chain_pos[n_chains] = pos
             n_chains += 1
             t = s
             while not visited[t]:
                 visited[t] = True
+                order[pos] = t
+                pos += 1
                 t = next_seg[t]
-    points = np.empty((n_seg + n_chains, 2), np.float64)
-    chain_start = np.empty(n_chains + 1, np.int64)
+    chain_pos[n_chains] = pos
+    return order, chain_pos[: n_chains + 1].copy(), n_open
+
+
+@njit(cache=True, inline="always")
+def _repeats(start_xy, order, i, first):
+    """Whether segment ``order[i]`` starts where the previous one in its chain did."""
+    if i == first:
+        return False
+    a = order[i]
+    b = order[i - 1]
+    return start_xy[a, 0] == start_xy[b, 0] and start_xy[a, 1] == start_xy[b, 1]
+
+
+@njit(cache=True, parallel=True)
+def chain_points(vertices, faces, k_lo, seg_offset, start_xy, order, chain_pos, n_open, z0, h):
+    """The points of every chain found by :func:`chain_order`.
+
+    Returns ``(points, chain_start, chain_plane, chain_closed)``. Chain ``c``
+    is ``points[chain_start[c]:chain_start[c + 1]]``; a closed chain repeats
+    its first point at the end, an open one ends at the open edge. Repeated
+    consecutive points (a vertex exactly on the plane) are written once.
+    """
+    n_chains = chain_pos.shape[0] - 1
+    size = np.empty(n_chains + 1, np.int64)
+    size[0] = 0
+    for c in prange(n_chains):
+        kept = 1
+        for i in range(chain_pos[c], chain_pos[c + 1]):
+            if not _repeats(start_xy, order, i, chain_pos[c]):
+                kept += 1
+        size[c + 1] = kept
+    chain_start = np.cumsum(size)
+    points = np.empty((chain_start[n_chains], 2), np.float64)
     chain_plane = np.empty(n_chains, np.int64)
     chain_closed = np.empty(n_chains, np.bool_)
-    n = 0
-    for c in range(n_chains):
-        s = heads[c]
-        chain_start[c] = n
+    for c in prange(n_chains):
+        n = chain_start[c]
+        for i in range(chain_pos[c], chain_pos[c + 1]):
+            if not _repeats(start_xy, order, i, chain_pos[c]):
+                points[n, 0] = start_xy[order[i], 0]
+                points[n, 1] = start_xy[order[i], 1]
+                n += 1
+        s = order[chain_pos[c]]
         f = np.searchsorted(seg_offset, s, side="right") - 1
         chain_plane[c] = k_lo[f] + s - seg_offset[f]
         chain_closed[c] = c >= n_open
-        t = s
-        last = -1
-        while True:
-            if n == chain_start[c] or start_xy[t, 0] != points[n - 1, 0] or start_xy[t, 1] != points[n - 1, 1]:
-                points[n, 0] = start_xy[t, 0]
-                points[n, 1] = start_xy[t, 1]
-                n += 1
-            last = t
-            t = next_seg[t]
-            if t < 0 or t == s:
-                break
         if c >= n_open:
-            x, y = points[chain_start[c], 0], points[chain_start[c], 1]
+            points[n, 0] = points[chain_start[c], 0]
+            points[n, 1] = points[chain_start[c], 1]
         else:
-            x, y = _segment_end(vertices, faces, k_lo, seg_offset, last, z0, h)
-        points[n, 0] = x
-        points[n, 1] = y
-        n += 1
-    chain_start[n_chains] = n
-    return points[:n], chain_start, chain_plane, chain_closed
+            x, y = _segment_end(vertices, faces, k_lo, seg_offset, order[chain_pos[c + 1] - 1], z0, h)
+            points[n, 0] = x
+            points[n, 1] = y
+    return points, chain_start, chain_plane, chain_closed
 
 
 @njit(cache=True, parallel=True)

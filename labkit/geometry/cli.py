@@ -58,7 +58,9 @@ def slice_command(args: argparse.Namespace) -> int:
 
     settings = PrintSettings(nozzle=args.nozzle, perimeters=args.perimeters, infill=args.infill)
     name = Path(args.model).name
-    with tqdm(total=2, delay=1.0, file=sys.stderr, desc=f"slicing {name}", unit="step", leave=False) as bar:
+    # Only on a terminal: a bar redrawn into a log or a pipe is noise around the one-line errors.
+    quiet = not sys.stderr.isatty()
+    with tqdm(total=2, delay=1.0, file=sys.stderr, desc=f"slicing {name}", unit="step", leave=False, disable=quiet) as bar:
         vertices, faces = read_mesh(args.model, args.units)
         bar.update()
         with warnings.catch_warnings():

@@ -224,16 +224,18 @@ def slice_arrays(
     h = float(layer_height)
     z0 = z_low + h / 2
 
-    twin, multiplicity = _kernels.half_edge_twins(faces, len(vertices))
+    twin, boundary, non_manifold, flipped = _kernels.half_edge_twins(faces, len(vertices))
     k_lo, count = _kernels.face_plane_ranges(vertices, faces, z0, h, n_planes)
     seg_offset = np.zeros(len(faces) + 1, np.int64)
     np.cumsum(count, out=seg_offset[1:])
     del count
     start_xy, next_seg = _kernels.intersect_faces(vertices, faces, twin, k_lo, seg_offset, z0, h)
-    points, chain_start, chain_plane, chain_closed = _kernels.walk_chains(
-        vertices, faces, k_lo, seg_offset, start_xy, next_seg, z0, h
+    order, chain_pos, n_open = _kernels.chain_order(next_seg)
+    del next_seg
+    points, chain_start, chain_plane, chain_closed = _kernels.chain_points(
+        vertices, faces, k_lo, seg_offset, start_xy, order, chain_pos, n_open, z0, h
     )
-    del start_xy, next_seg, k_lo, seg_offset
+    del start_xy, order, chain_pos, k_lo, seg_offset
 
     open_pieces: list[list[np.ndarray]] = [[] for _ in range(n_planes)]
     closed_gaps = 0
@@ -262,10 +264,6 @@ def slice_arrays(
             )
         )
     n_open = sum(len(pieces) for pieces in open_pieces)
-    crowded = multiplicity > 2
-    non_manifold = int(np.round((1.0 / multiplicity[crowded]).sum()))
-    boundary = int((multiplicity == 1).sum())
-    flipped = int(((twin < 0) & (multiplicity == 2)).sum()) // 2
     stack = SliceStack(
         layers=layers,
         layer_height=h,
