@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from labkit.hardware import Board
 from labkit.sim import VirtualBoard
 from tests.hardware.helpers import PtyPeer
 
@@ -32,3 +33,10 @@ def test_boards_can_only_list(peer: PtyPeer) -> None:
     assert result.returncode == 0
     assert peer.port in result.stdout and "FIRMATA" not in result.stdout
     assert peer.received == b""  # listing opens nothing
+
+
+def test_a_port_in_use_is_named_so() -> None:
+    with VirtualBoard(seed=0) as vb, Board.connect(vb.port):
+        result = boards("--port", vb.port, "--timeout", "1")
+    line = next(line for line in result.stdout.splitlines() if line.startswith(vb.port))
+    assert "already open in another program" in line

@@ -148,6 +148,13 @@ def test_a_digital_change_fires_only_that_pins_callbacks(board: Board) -> None:
     assert events == ["pressed", "motion", "released"]
 
 
+def test_text_from_the_firmware_is_kept(firmata_peer: PtyPeer) -> None:
+    with Board.connect(firmata_peer.port, kit=None) as board:
+        text = b"".join(bytes([c, 0]) for c in b"Unknown pin mode")
+        firmata_peer.send(bytes([0xF0, 0x71]) + text + bytes([0xF7]))
+        assert eventually(lambda: board.messages == ["Unknown pin mode"])
+
+
 # -- writing -----------------------------------------------------------------------------------
 
 
@@ -161,6 +168,14 @@ def test_pwm_and_servo_on_pins_above_15_use_extended_analog(firmata_peer: PtyPee
         assert firmata_peer.wait_received(bytes([0xF0, 0x6F, 22, 90, 0, 0xF7]))
         board.pwm_led(13).value = 1.0  # below 16 the short message is right
         assert firmata_peer.wait_received(bytes([0xED, 0x7F, 0x01]))
+
+
+def test_pwm_above_pin_15_reaches_a_virtual_mega() -> None:
+    with Board.connect("sim", profile="mega2560", kit=None) as board:
+        board.pwm_led(44).value = 1.0
+        board.pwm_led(12).value = 0.2
+        assert board.sim.pin(44).duty == 1.0
+        assert board.sim.pin(12).duty == pytest.approx(51 / 255)  # not overwritten by pin 44
 
 
 def test_a_servo_on_an_analog_pin_of_the_virtual_uno_moves(board: Board) -> None:
