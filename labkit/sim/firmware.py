@@ -168,9 +168,15 @@ class StandardFirmata:
         self._system_reset(t)
 
     def hold_in_reset(self, t: float) -> None:
-        """The chip is held in reset (DTR): every pin floats, outputs and servos stop."""
+        """The chip is held in reset (DTR): every pin is an input without pull-up, nothing runs."""
+        self._servo_range.clear()
+        self._report_analog = 0
+        self._report_ports = [False] * self.total_ports
         for pin in range(self.total_pins):
             self._drive(pin, "off", 0.0, t)
+            self._pullup[pin] = False
+            if self._digital[pin]:
+                self._config[pin] = fm.MODE_INPUT
 
     def blink(self, level: int, t: float) -> None:
         """Set the version-blink LED (pin 13) during boot; see :func:`version_blink`."""
