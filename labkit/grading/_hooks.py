@@ -6,6 +6,9 @@ outcome where it is born (the item and its exception, before pytest's xfail
 handling rewrites it), with the reference and the actual outputs, and writes
 one JSON line per cell to ``--labkit-results``.
 
+Once the notebook is collected its file is deleted: it holds the expected
+outputs and lies in the kernel's working folder, where student code could read it.
+
 It also watches the kernel while a cell runs: nbval would wait the whole cell
 timeout for a reply from a kernel that has already exited (``os._exit()``);
 here the death is noticed within a fraction of a second.
@@ -106,6 +109,12 @@ class _Recorder:
         self.target = target
         self.records: dict[int, dict[str, Any]] = {}
         self.kernels: list[Any] = []
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        # The notebook holds the expected outputs (hidden checks too) and sits in the
+        # kernel's working folder; once read, remove it so the code under test cannot.
+        for path in {item.path for item in session.items}:
+            path.unlink(missing_ok=True)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_call(self, item: pytest.Item) -> None:

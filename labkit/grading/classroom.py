@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
-from labkit.errors import SubmissionError
+from labkit.errors import GradingError, SubmissionError
 from labkit.grading.feedback import write_feedback
 from labkit.grading.gradebook import Gradebook, Summary, summarize
 from labkit.grading.notebook import Assignment, load_assignment, student_name
@@ -75,6 +75,10 @@ def _crashed(assignment: Assignment, task: _Task, why: str) -> SubmissionResult:
     return SubmissionResult(task.student, assignment.name, task.submission, unusable(assignment, task.student, "error", message))
 
 
+def _retrying(running: dict[Future[SubmissionResult], tuple[_Task, int]]) -> bool:
+    return any(attempt > 1 for _, attempt in running.values())
+
+
 def _local(assignment: Assignment, tasks: list[_Task], jobs: int) -> Iterator[SubmissionResult]:
     queue = [(task, 1) for task in reversed(tasks)]
     while queue:
@@ -82,7 +86,9 @@ def _local(assignment: Assignment, tasks: list[_Task], jobs: int) -> Iterator[Su
             running: dict[Future[SubmissionResult], tuple[_Task, int]] = {}
             broken = False
             while (queue or running) and not broken:
-                while queue and len(running) < jobs:
+                while queue and len(running) < jobs and not _retrying(running):
+                    if queue[-1][1] > 1 and running:
+                        break  # a retry runs alone, so that it cannot take an innocent one down again
                     task, attempt = queue.pop()
                     running[pool.submit(_run_in_worker, task)] = (task, attempt)
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -141,10 +147,14 @@ def grade(
 
     ``timeout`` is per cell in seconds; ``jobs`` submissions are graded at
     once; ``feedback`` is a folder for one HTML page per student; ``force``
-    grades again the students already in the gradebook.
+    grades again the students already in the gradebook (feedback pages are
+    written for the students graded in this run only).
+
+    >>> grade("week04.ipynb", ["subs/ann.ipynb", "subs/bob.ipynb"], "book.csv", jobs=2).students  # doctest: +SKIP
+    2
     """
-    if jobs < 1:
-        raise ValueError(f"jobs must be at least 1, not {jobs}")
+    if jobs < 1 or timeout <= 0:
+        raise GradingError(f"jobs must be at least 1 and timeout more than 0 seconds, not jobs={jobs}, timeout={timeout}")
     loaded = load_assignment(assignment)
     paths = [Path(s) for s in submissions]
     names: dict[str, Path] = {}

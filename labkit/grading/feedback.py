@@ -79,7 +79,11 @@ def feedback_page(result: SubmissionResult) -> str:
 
 
 def write_feedback(result: SubmissionResult, folder: str | Path) -> Path:
-    """Write ``<folder>/<student>.html``; returns its path."""
+    """Write ``<folder>/<student>.html``; returns its path.
+
+    >>> write_feedback(SubmissionResult("ann", "week04", "ann.ipynb"), "feedback/")  # doctest: +SKIP
+    PosixPath('feedback/ann.html')
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     safe = re.sub(r"[^\w.-]+", "_", result.student).strip(".") or "student"

@@ -117,7 +117,11 @@ class Summary:
 
 
 def summarize(rows: list[dict[str, str]], assignment: str, top: int = 3) -> Summary:
-    """The summary of ``assignment``'s rows in a gradebook."""
+    """The summary of ``assignment``'s rows in a gradebook.
+
+    >>> summarize(Gradebook("gradebook.csv").rows(), "week04").median  # doctest: +SKIP
+    6.0
+    """
     mine = [r for r in rows if r["assignment"] == assignment]
     scores: dict[str, float] = {}
     maxima: dict[str, float] = {}

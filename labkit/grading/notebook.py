@@ -116,7 +116,10 @@ class MergedCell:
 def copy_assignment_files(assignment: Assignment, target: Path, exclude: Sequence[str | Path] = ()) -> None:
     """Copy the files beside the assignment (data, images, modules) into ``target``:
     everything in its folder and below except notebooks, hidden files,
-    ``__pycache__`` and the paths in ``exclude``."""
+    ``__pycache__`` and the paths in ``exclude``.
+
+    >>> copy_assignment_files(load_assignment("week04.ipynb"), Path("/tmp/work"))  # doctest: +SKIP
+    """
     source = assignment.path.resolve().parent
     skipped = {Path(e).resolve() for e in exclude} | {target.resolve()}
 
@@ -284,6 +287,10 @@ def merge(assignment: Assignment, submission: NotebookNode, workdir: Path) -> tu
     cell (the stub where the submission lacks that cell id), outputs compared
     on check cells only, and before each check a cell that returns to
     ``workdir`` so a student's ``os.chdir`` cannot break the checks.
+
+    >>> merged, plan = merge(load_assignment("week04.ipynb"), read_submission("ann.ipynb"), Path("/tmp/w"))  # doctest: +SKIP
+    >>> [cell.role for cell in plan]  # doctest: +SKIP
+    ['setup', 'solution', 'reset', 'check']
     """
     answers = {
         cell.get("id"): cell.source

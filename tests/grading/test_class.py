@@ -69,7 +69,14 @@ def _submissions(week04: Path, subs: Path) -> list[Path]:
         answer(week04, subs / "ned.ipynb", {2: None}),
         answer(week04, subs / "oli.ipynb", {1: f'import os\nopen("junk.txt", "w").write("x")\nos.chdir("/")\n{AREA}'}),
         answer(week04, subs / "pat" / "week04.ipynb", {2: SHOUT.replace("upper", "lower")}),
+        answer(week04, subs / "qui.ipynb", {1: PEEK + AREA}),
+        answer(week04, subs / "rex.ipynb", {2: "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)"}),
     ]
+
+
+# A student looking for the notebook being graded, to read the expected outputs.
+PEEK = 'import glob\nassert not glob.glob("**/*.ipynb", recursive=True), "found the notebook"\n'
+
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +94,7 @@ ALL = {"area", "area of a strip", "shout", "hidden shout", "folder", "timing"}
 
 def test_every_submission_gets_a_row_per_check(graded: Graded) -> None:
     students = {s for s, _ in graded.rows}
-    assert students == {"ann", "bob", "cho", "dan", "eve", "fay", "gus", "hal", "ivy", "jon", "kim", "lea", "mo", "ned", "oli", "pat"}
+    assert students == {"ann", "bob", "cho", "dan", "eve", "fay", "gus", "hal", "ivy", "jon", "kim", "lea", "mo", "ned", "oli", "pat", "qui", "rex"}
     for student in students:
         assert set(graded.statuses(student)) == ALL
     assert {r["status"] for r in graded.rows.values()} <= {"passed", "failed", "error", "timeout", "missing"}
@@ -183,6 +190,19 @@ def test_writing_files_and_changing_directory_stay_in_the_students_folder(graded
     assert not (graded.folder / "subs" / "junk.txt").exists()
 
 
+def test_the_graded_notebook_is_gone_before_student_code_runs(graded: Graded) -> None:
+    assert set(graded.statuses("qui").values()) == {"passed"}
+
+
+def test_killing_the_grading_process_costs_that_student_only(graded: Graded) -> None:
+    # rex's kernel kills the pool worker running it: the pool is rebuilt, the other
+    # submission in flight is graded again, rex is tried once more and then recorded.
+    assert set(graded.statuses("rex").values()) == {"error"}
+    assert "the grader failed on this notebook (its grading process died)" in graded.message("rex", "area")
+    for student in ("ann", "cho", "mo", "oli", "qui"):
+        assert set(graded.statuses(student).values()) == {"passed"}, student
+
+
 def test_a_submission_named_like_the_assignment_belongs_to_its_folder(graded: Graded) -> None:
     assert graded.statuses("pat")["shout"] == "failed"
     assert graded.statuses("pat")["hidden shout"] == "failed"
@@ -192,17 +212,17 @@ def test_the_summary_counts_the_class(graded: Graded) -> None:
     scores = {}
     for (student, _), row in graded.rows.items():
         scores[student] = scores.get(student, 0.0) + float(row["points"])
-    assert graded.summary.students == 16
+    assert graded.summary.students == 18
     assert graded.summary.max_points == 7
-    assert graded.summary.mean == pytest.approx(sum(scores.values()) / 16)
-    assert graded.summary.median == sorted(scores.values())[7:9][0] / 2 + sorted(scores.values())[7:9][1] / 2
+    assert graded.summary.mean == pytest.approx(sum(scores.values()) / 18)
+    assert graded.summary.median == sum(sorted(scores.values())[8:10]) / 2
     assert graded.summary.most_failed[0][1] >= graded.summary.most_failed[-1][1] > 0
-    assert "16 students" in str(graded.summary)
+    assert "18 students" in str(graded.summary)
 
 
 def test_feedback_pages_show_expected_and_actual_with_the_hint(graded: Graded) -> None:
     pages = sorted(p.stem for p in graded.feedback.glob("*.html"))
-    assert len(pages) == 16
+    assert len(pages) == 18
     page = (graded.feedback / "bob.html").read_text()
     assert "width times height" in page and "Expected" in page and "<pre>12\n</pre>" in page and "<pre>13\n</pre>" in page
     assert "<script" not in page and "http" not in page
