@@ -278,3 +278,16 @@ def test_devices_are_context_managers(board: Board) -> None:
         led.on()
     assert led.closed
     board.led(13).on()  # the pin is free again
+
+
+def test_active_low_and_on_off_rgb(board: Board) -> None:
+    # An LED wired from 5V to the pin lights when the pin is LOW.
+    led = board.led(12, active_high=False)
+    assert board.sim.pin(12).level == 1  # off
+    led.on()
+    assert board.sim.pin(12).level == 0 and led.is_lit
+    rgb = board.rgb_led(4, "A3", "A4", pwm=False)
+    rgb.color = (1, 0, 1)
+    assert [board.sim.pin(p).level for p in (4, "A3", "A4")] == [1, 0, 1]
+    with pytest.raises(ValueRangeError, match="0 or 1 on pins without PWM"):
+        rgb.color = (0.5, 0, 0)
