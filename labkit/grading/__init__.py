@@ -37,7 +37,8 @@ deterministic: print rounded numbers (``print(f"{x:.2f}")``), sort what has
 no order; hardware exercises run on the virtual board (the grading kernel has
 ``LABKIT_BOARD=sim``), whose world a check cell sets before reading a sensor.
 nbval's own tags work on checks, e.g. ``raises-exception`` for a check whose
-reference output is an error. The kernel's working folder is a copy of the
+reference output is an error. nbval compares text; images (``image/png``) and
+widget views are not compared, so a check about a plot prints numbers. The kernel's working folder is a copy of the
 assignment's folder (its data files, without notebooks), so relative paths
 work; before each check labkit puts the working folder back, in case a
 student's code changed directory.

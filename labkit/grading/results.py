@@ -64,12 +64,12 @@ class SubmissionResult:
     @property
     def score(self) -> float:
         """Points earned."""
-        return sum(c.points for c in self.checks)
+        return sum((c.points for c in self.checks), 0.0)
 
     @property
     def max_points(self) -> float:
         """Points possible."""
-        return sum(c.max_points for c in self.checks)
+        return sum((c.max_points for c in self.checks), 0.0)
 
     @property
     def failed(self) -> list[CheckResult]:
