@@ -6,7 +6,9 @@ and gives its port path; open that path with any Firmata client (labkit's
 resets the board, like the DTR line of a real Uno; after ``boot_s`` it sends
 its version and firmware name. Its bytes go out no faster than the profile's
 baud rate (57600 baud: 5760 bytes/s), and while its 64-byte transmit buffer is
-full the firmware waits, as on the real chip.
+full the firmware waits, as on the real chip (``pace=False`` lifts the limit).
+The host's bytes are handled as soon as they are written: ``pin()`` shows a
+write the moment the host's ``write()`` has returned.
 
 >>> from labkit.sim import VirtualBoard
 >>> with VirtualBoard(seed=0) as vb:                  # doctest: +SKIP
