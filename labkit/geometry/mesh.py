@@ -58,7 +58,7 @@ def load_mesh(source: MeshSource, units: str = "mm") -> trimesh.Trimesh:
 
     >>> import trimesh
     >>> box = load_mesh(trimesh.creation.box((1, 1, 1)), units="in")
-    >>> [round(x, 1) for x in box.extents]
+    >>> box.extents.round(1).tolist()
     [25.4, 25.4, 25.4]
     """
     import trimesh

@@ -11,7 +11,7 @@ come out a little slow.
 >>> from labkit.geometry.motion import path_time
 >>> square = np.array([[0, 0], [10, 0], [10, 10], [0, 10], [0, 0]], float)
 >>> round(path_time([square], feed=40, accel=1000, jerk=10), 3)
-1.09
+1.104
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def segments_time(segments: np.ndarray, feed: float, accel: float, jerk: float) 
     """Seconds for separate straight moves ``segments`` ((k, 2, 2) mm), each from rest to rest.
 
     >>> round(segments_time(np.array([[[0, 0], [10, 0]]], float), 40, 1000, 10), 3)
-    0.264
+    0.272
     """
     if len(segments) == 0:
         return 0.0

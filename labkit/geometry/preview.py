@@ -52,7 +52,7 @@ def draw_layer(ax: Axes, stack: SliceStack, index: int, paths: Toolpaths | None 
     >>> stack = slice_mesh(trimesh.creation.annulus(r_min=3, r_max=6, height=2))
     >>> ax = draw_layer(Figure().add_subplot(), stack, 0)
     >>> ax.get_title()
-    'layer 0 at z = 0.10 mm: 2 loops, 84.8 mm²'
+    'layer 0 at z = -0.90 mm: 2 loops, 84.3 mm²'
     """
     from matplotlib.collections import LineCollection
 
