@@ -166,9 +166,9 @@ def grade(
             raise SubmissionError(f"{names[name]} and {path} are both for student {name!r}; grade them separately")
         names[name] = path
     book = Gradebook(out)
-    if force:
-        book.forget(loaded.name, set(names))
     done = set() if force else book.graded(loaded.name, len(loaded.checks))
+    # Whoever is graded now starts clean: forced, or cut short by a killed grader.
+    book.forget(loaded.name, set(names) - done)
     home = loaded.path.resolve().parent
     outputs = [Path(out).resolve()] + ([Path(feedback).resolve()] if feedback else [])
     exclude = tuple(str(p) for p in {*(q.resolve().parent for q in paths), *outputs} if p != home and p.is_relative_to(home))
