@@ -61,7 +61,7 @@ class TracePlot:
 
     def __init__(self, names: list[str]) -> None:
         self.figure = agg_figure(WIDTH_PX, HEIGHT_PX)
-        self.figure.subplots_adjust(left=0.08, right=0.80, top=0.95, bottom=0.17)
+        self.figure.subplots_adjust(left=0.07, right=0.72, top=0.95, bottom=0.17)
         self.axes = self.figure.add_subplot()
         self.axes.set_xlabel("seconds ago")
         self.axes.grid(True, alpha=0.3)

@@ -52,6 +52,7 @@ class BoardPanel:
         self._list = widgets.VBox()
         self.widget = widgets.VBox([self._header, self._list])
         """The ipywidgets box a notebook shows."""
+        self.widget.add_class("labkit-board-panel")
         self._ticker = Ticker(self.refresh, refresh_hz, on_error=self._failed)
         self.refresh()
         self._ticker.start()

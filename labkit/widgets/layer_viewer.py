@@ -37,7 +37,7 @@ OVERHANG_COLOR = (0.9, 0.1, 0.1, 0.35)
 class LayerViewer:
     """A slider over ``stack``'s layers; each picture shows the layer, its toolpaths
     (when ``paths`` from ``plan_toolpaths`` is given) and, in red, the overhanging
-    faces of the part that cross the layer.
+    faces of the part that the layer prints on or over.
 
     ``printability`` (from ``stack.printability()``) is computed when not given.
 
@@ -63,7 +63,13 @@ class LayerViewer:
         self.printability = stack.printability() if printability is None else printability
         corners = stack.vertices[stack.faces[self.printability.overhang_faces]]
         self._overhang_xy = corners[:, :, :2]
-        self._overhang_z = (corners[:, :, 2].min(axis=1), corners[:, :, 2].max(axis=1))
+        # A face belongs to the layers from the first plane at or above its lowest point to
+        # the first at or above its highest (as Printability.overhang_layers counts them), so
+        # a flat ceiling shows on the layer printed over it, in the air.
+        self._overhang_layers = (
+            np.searchsorted(stack.z, corners[:, :, 2].min(axis=1)),
+            np.searchsorted(stack.z, corners[:, :, 2].max(axis=1)),
+        )
         self._figure = agg_figure(WIDTH_PX, HEIGHT_PX)
         self._pictures: OrderedDict[int, bytes] = OrderedDict()
         self._slider = widgets.IntSlider(
@@ -74,6 +80,7 @@ class LayerViewer:
         self._slider.observe(lambda change: self._draw(change["new"]), "value")
         self.widget = widgets.VBox([self._slider, self._caption, self._image])
         """The ipywidgets box a notebook shows."""
+        self.widget.add_class("labkit-layer-viewer")
         self._draw(0)
 
     @property
@@ -105,16 +112,16 @@ class LayerViewer:
 
     def overhangs_at(self, index: int) -> int:
         """How many overhanging faces cross layer ``index``."""
-        return int(np.count_nonzero(self._crossing(self.stack.layers[index].z)))
+        return int(np.count_nonzero(self._crossing(index)))
 
     def close(self) -> None:
         """Remove the widget from the notebook; idempotent."""
         for widget in (self._slider, self._image, self._caption, self.widget):
             widget.close()
 
-    def _crossing(self, z: float) -> np.ndarray:
-        low, high = self._overhang_z
-        return (low <= z) & (z <= high)
+    def _crossing(self, index: int) -> np.ndarray:
+        first, last = self._overhang_layers
+        return (first <= index) & (index <= last)
 
     def _draw(self, index: int) -> None:
         picture = self._pictures.get(index)
@@ -139,7 +146,7 @@ class LayerViewer:
 
         self._figure.clear()
         axes = self._figure.add_subplot()
-        crossing = self._crossing(self.stack.layers[index].z)
+        crossing = self._crossing(index)
         if crossing.any():
             axes.add_collection(PolyCollection(self._overhang_xy[crossing], facecolors=OVERHANG_COLOR,
                                                edgecolors="none", label="overhang"))

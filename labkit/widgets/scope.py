@@ -106,9 +106,11 @@ class Scope:
         """The last frame, as PNG bytes (empty before the first)."""
         self._status_at = (self._t0, 0, [0] * len(devices))
         self._build_widgets()
-        self._unlisten = [
-            listen(device, self._recorder(ring)) for device, ring in zip(devices, self._rings, strict=True)
-        ]
+        self._unlisten = []
+        for device, ring in zip(devices, self._rings, strict=True):
+            self._unlisten.append(listen(device, self._recorder(ring)))
+            # A button reports only when it changes: start every trace from where it is now.
+            ring.append(time.monotonic() - self._t0, float(device.value))
         self._ticker = Ticker(self.step, redraw_hz, on_error=self._failed)
         self._ticker.start()
 
@@ -250,6 +252,7 @@ class Scope:
                                        self._status])
         self.widget = widgets.VBox([self._image, self._controls])
         """The ipywidgets box a notebook shows."""
+        self.widget.add_class("labkit-scope")
         self._show_status(force=True)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:

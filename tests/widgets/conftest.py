@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.widgets.lab import CHROMIUM_ARGS, LabServer, artifact, require_chromium
+from tests.widgets.lab import CHROMIUM_ARGS, LabServer, artifact, notebook_page, require_chromium
 
 BROWSER_NOTEBOOKS = ["live_dashboard.ipynb", "slice_preview.ipynb"]
 
@@ -33,9 +33,14 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
         server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium(lab_server: LabServer) -> Iterator[Any]:
-    """Debian's Chromium, headless, driven by Playwright (never a downloaded browser)."""
+    """Debian's Chromium, headless, driven by Playwright (never a downloaded browser).
+
+    One per module: Playwright's sync API keeps an asyncio loop marked as running
+    in this thread while it is open, which would break the tests that run an
+    event loop of their own.
+    """
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -48,19 +53,28 @@ def chromium(lab_server: LabServer) -> Iterator[Any]:
             browser.close()
 
 
-@pytest.fixture
-def page(chromium: Any, lab_server: LabServer, request: pytest.FixtureRequest) -> Iterator[Any]:
-    """A fresh browser page; on failure a screenshot is kept; the kernels are stopped after."""
-    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    try:
-        yield page
-    finally:
-        report = getattr(request.node, "rep_call", None)
-        if report is not None and report.failed:
-            page.screenshot(path=str(artifact(f"{request.node.name}-FAILED.png")))
-        context.close()
-        lab_server.shutdown_kernels()
+@pytest.fixture(scope="module")
+def dashboard(chromium: Any, lab_server: LabServer) -> Iterator[Any]:
+    """live_dashboard.ipynb, every cell run, in a Chromium page."""
+    yield from notebook_page(chromium, lab_server, "live_dashboard.ipynb")
+
+
+@pytest.fixture(scope="module")
+def slicer(chromium: Any, lab_server: LabServer) -> Iterator[Any]:
+    """slice_preview.ipynb, every cell run, in a Chromium page."""
+    yield from notebook_page(chromium, lab_server, "slice_preview.ipynb")
+
+
+@pytest.fixture(autouse=True)
+def _screenshot_on_failure(request: pytest.FixtureRequest) -> Iterator[None]:
+    # A failed browser test leaves a picture of the whole page in test-artifacts/browser/.
+    yield
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        for name in ("dashboard", "slicer"):
+            if name in request.fixturenames:
+                page = request.getfixturevalue(name)
+                page.screenshot(path=str(artifact(f"{request.node.name}-FAILED.png")), full_page=True)
 
 
 @pytest.hookimpl(wrapper=True)

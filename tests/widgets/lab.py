@@ -8,6 +8,7 @@ folders (so a developer's JupyterLab set-up changes nothing).
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import secrets
@@ -18,9 +19,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+from PIL import Image
 
 from tests.support import absent
 
@@ -39,12 +43,14 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-# JupyterLab would otherwise ask about news and fetch update notices on first start.
-QUIET_SETTINGS = {
+LAB_SETTINGS = {
+    # JupyterLab would otherwise ask about news and fetch update notices on first start.
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
         "fetchNews": "false",
         "checkForUpdates": False,
     },
+    # Every cell stays in the page, also when scrolled out of view, so locators find them.
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
 }
 
 
@@ -77,7 +83,7 @@ class LabServer:
         for name in notebooks:
             shutil.copy(NOTEBOOKS / name, self.root / name)
         settings = scratch / "settings"
-        for relative, values in QUIET_SETTINGS.items():
+        for relative, values in LAB_SETTINGS.items():
             path = settings / relative
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(values))
@@ -181,3 +187,25 @@ def wait_until(condition: Callable[[], bool], timeout_s: float, what: str) -> No
         if time.monotonic() > deadline:
             raise AssertionError(f"after {timeout_s:g} s still not true: {what}")
         time.sleep(0.1)
+
+
+def notebook_page(chromium: Any, server: LabServer, notebook: str) -> Iterator[Any]:
+    """A page with ``notebook`` open and run; afterwards its kernel is stopped."""
+    context = chromium.new_context(viewport={"width": 1400, "height": 1100})
+    page = context.new_page()
+    try:
+        open_and_run_all(page, server, notebook)
+        yield page
+    finally:
+        context.close()
+        server.shutdown_kernels()
+
+
+def picture(element: Any) -> np.ndarray:
+    """What ``element`` looks like on screen, as an ``(h, w, 3)`` int array."""
+    return np.asarray(Image.open(io.BytesIO(element.screenshot())).convert("RGB")).astype(int)
+
+
+def differs(a: np.ndarray, b: np.ndarray, pixels: int = 200) -> bool:
+    """Whether two screenshots differ in more than ``pixels`` pixels."""
+    return a.shape != b.shape or int((np.abs(a - b).max(axis=2) > 30).sum()) > pixels
