@@ -50,7 +50,9 @@ _TX_BUFFER = 64
 # Hand bytes to the pty in batches of at least this many (fewer wake-ups, same rate).
 _TX_BATCH = 12
 # How often to look for a host opening the port while none has it open.
-_ATTACH_POLL_S = 0.005
+_ATTACH_POLL_S = 0.01
+# How soon to try again when the host reads nothing and the pty is full.
+_PTY_FULL_RETRY_S = 0.01
 _IDLE_WAKE_S = 0.25
 
 
@@ -87,6 +89,7 @@ class _EmulatedBoard:
         self._trace: list[tuple[float, int, float]] = []
         self._tx = bytearray()
         self._wire_free = 0.0
+        self._pty_full = False
         self.firmware = StandardFirmata(board, world, self._tx.extend, self._record)
         # Power-on: the sketch starts at once and talks to nobody until a host opens the port.
         self.firmware.boot(world.now())
@@ -210,14 +213,16 @@ class _EmulatedBoard:
         if self._boot_at is not None:
             deadlines.append(self._blinks[0][0] if self._blinks else self._boot_at)
         else:
+            # The sketch runs again once the wire has left room for what waits to be sent.
+            room = t + _PTY_FULL_RETRY_S if self._pty_full else self._in_flight_drops_to(_TX_BUFFER - len(self._tx))
             due = self.firmware.sampling_due(t)
             if due is not None:
-                deadlines.append(max(due, self._buffer_room_at()))
+                deadlines.append(max(due, room))
             event = self.world.next_event(t)
             if event is not None:
-                deadlines.append(event)
+                deadlines.append(max(event, room))
         if self._tx:
-            deadlines.append(self._buffer_room_at(_TX_BATCH))
+            deadlines.append(t + _PTY_FULL_RETRY_S if self._pty_full else self._in_flight_drops_to(_TX_BUFFER - _TX_BATCH))
         return min(deadlines) - t
 
     def _serve(self, readable: bool) -> None:
@@ -241,14 +246,14 @@ class _EmulatedBoard:
             if data:
                 self._host_spoke = True
                 self.firmware.receive(data, t)
-            self.firmware.step(t)
             self._flush(t)
-            while self._backlog(t) <= _TX_BUFFER:
+            # Each pass of loop() may block on a full transmit buffer; then nothing else runs.
+            while self._backlog(t) < _TX_BUFFER + 1:  # a byte half out counts as out
+                self.firmware.step(t)
+                self._flush(t)
                 due = self.firmware.sampling_due(t)
                 if due is None or due > t:
                     break
-                self.firmware.step(t)
-                self._flush(t)
 
     def _backlog(self, t: float) -> float:
         """Bytes written by the firmware and not yet out on the wire."""
@@ -256,22 +261,23 @@ class _EmulatedBoard:
             return len(self._tx)
         return len(self._tx) + max(self._wire_free - t, 0.0) / self._byte_s
 
-    def _buffer_room_at(self, room: int = 0) -> float:
-        """When the wire will have taken enough to leave ``room`` bytes free in the buffer."""
-        return self._wire_free - (_TX_BUFFER - room) * self._byte_s
+    def _in_flight_drops_to(self, count: int) -> float:
+        """When no more than ``count`` bytes handed to the pty are still on their way out."""
+        return self._wire_free - count * self._byte_s
 
     def _flush(self, t: float) -> None:
         if not self._tx:
             return
         if self._byte_s:
             self._wire_free = max(self._wire_free, t)
-            budget = int(_TX_BUFFER - (self._wire_free - t) / self._byte_s)
+            budget = round(_TX_BUFFER - (self._wire_free - t) / self._byte_s)
             if budget <= 0:
                 return
             chunk = bytes(self._tx[:budget])
         else:
             chunk = bytes(self._tx)
         sent = self._transport.write(chunk)
+        self._pty_full = sent < len(chunk)
         del self._tx[:sent]
         self._wire_free += sent * self._byte_s
 

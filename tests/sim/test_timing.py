@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 
 import pytest
@@ -62,3 +63,19 @@ def test_without_pacing_the_board_sends_as_fast_as_it_samples() -> None:
             assert len(analog_reports(host, 1.0)) > 4000
         finally:
             host.close()
+
+
+def thread_cpu_seconds(native_id: int) -> float:
+    fields = open(f"/proc/self/task/{native_id}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def test_a_saturated_wire_costs_the_board_little_cpu(board: VirtualBoard, host: RawHost) -> None:
+    host.sysex(0x7A, 1, 0)
+    for channel in range(6):
+        host.send(0xC0 | channel, 1)
+    host.pump(0.2)
+    thread = board._backend._thread
+    before = thread_cpu_seconds(thread.native_id)
+    assert len(analog_reports(host, 1.0)) > 1000
+    assert thread_cpu_seconds(thread.native_id) - before < 0.15  # it waits for the wire, never spins
