@@ -381,6 +381,8 @@ class World:
             raise SimulationError(f"the kit {self.kit.name!r} has no part {name!r}; it has {', '.join(self.kit.parts)}")
         if part.kind == "servo":
             return self.servo_angle(part.pin)
+        if part.kind not in ("led", "pwm_led", "rgb_led", "buzzer"):
+            raise SimulationError(f"{name!r} is a {part.kind.replace('_', ' ')}, an input: it has no output")
         levels = tuple(self._drive_level(self.board.pin(spec)) for spec in part.pins)
         return levels if part.kind == "rgb_led" else levels[0]
 

@@ -164,6 +164,8 @@ def test_outputs_are_recorded_by_part() -> None:
     world.drive(6, "output", 1)
     assert world.output("rgb") == (0.5, 0.0, 1.0)
     assert world.output("buzzer") == 0.0
+    with pytest.raises(SimulationError, match="an input"):
+        world.output("light")
 
 
 def test_bad_values_and_missing_parts_are_named() -> None:
