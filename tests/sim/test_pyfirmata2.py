@@ -62,3 +62,12 @@ def test_pyfirmata2_connects_and_drives_everything(arduino: tuple[VirtualBoard, 
     wait_until(lambda: presses == [True, False])
     vb.world.release("button")
     wait_until(lambda: presses == [True, False, True])
+
+
+def test_pyfirmata2_auto_setup_trips_on_the_pull_up_mode_as_on_a_real_uno(monkeypatch: pytest.MonkeyPatch) -> None:
+    # StandardFirmata 2.5 lists INPUT, PULLUP, OUTPUT for digital pins; pyfirmata2's auto setup
+    # only knows INPUT, OUTPUT (berndporr/pyFirmata2 issue #19). The virtual Uno must not hide that.
+    monkeypatch.setattr(pyfirmata2.pyfirmata2, "BOARD_SETUP_WAIT_TIME", 0.3)
+    with VirtualBoard(seed=0, boot_s=0.01) as vb:
+        with pytest.raises(IndexError):
+            pyfirmata2.Board(vb.port)
