@@ -334,3 +334,17 @@ def test_reconnecting_to_a_port_closes_the_board_left_open_there() -> None:
         second.close()
     finally:
         vb.close()
+
+
+def test_connect_waits_out_an_uno_resetting_when_the_port_opens() -> None:
+    # A real Uno reboots when the port opens: the bootloader swallows the first
+    # queries, then StandardFirmata reports itself about 2 s later.
+    with VirtualBoard(seed=0, boot_s=2.0) as vb:
+        started = time.monotonic()
+        with Board.connect(vb.port) as board:
+            took = time.monotonic() - started
+            board.led(13).on()
+            assert vb.pin(13).level == 1
+        assert 2.0 <= took < 3.5
+        with pytest.raises(NotFirmataError, match="nothing at all"):
+            Board.connect(vb.port, timeout=1.0)  # a timeout shorter than the reset
