@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
+from tqdm import tqdm
+
 from labkit.errors import GradingError, SubmissionError
 from labkit.grading.feedback import write_feedback
 from labkit.grading.gradebook import Gradebook, Summary, summarize
@@ -95,15 +97,16 @@ def _local(assignment: Assignment, tasks: list[_Task], jobs: int) -> Iterator[Su
                 for future in done:
                     task, attempt = running.pop(future)
                     try:
-                        yield future.result()
+                        result = future.result()
                     except BrokenProcessPool:
                         broken = True
                         if attempt < ATTEMPTS:
                             queue.append((task, attempt + 1))
-                        else:
-                            yield _crashed(assignment, task, "its grading process died")
+                            continue
+                        result = _crashed(assignment, task, "its grading process died")
                     except Exception as exc:
-                        yield _crashed(assignment, task, f"{type(exc).__name__}: {exc}")
+                        result = _crashed(assignment, task, f"{type(exc).__name__}: {exc}")
+                    yield result
             # Tasks still in flight in a broken pool get another attempt too.
             for task, attempt in running.values():
                 if attempt < ATTEMPTS:
@@ -119,14 +122,13 @@ def _cluster(assignment: Assignment, tasks: list[_Task], scheduler: str) -> Iter
         futures = {client.submit(_Task.run, task, False, pure=False): task for task in tasks}
         for future in as_completed(futures):
             try:
-                yield future.result()
+                result = future.result()
             except Exception as exc:
-                yield _crashed(assignment, futures[future], f"{type(exc).__name__}: {exc}")
+                result = _crashed(assignment, futures[future], f"{type(exc).__name__}: {exc}")
+            yield result
 
 
-def _progress(total: int, enabled: bool):  # -> tqdm
-    from tqdm import tqdm
-
+def _progress(total: int, enabled: bool) -> tqdm:
     return tqdm(total=total, unit="notebook", desc="grading", file=sys.stderr, disable=not enabled)
 
 
