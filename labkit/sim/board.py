@@ -25,6 +25,7 @@ import os
 import select
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Protocol
@@ -37,12 +38,14 @@ from labkit.sim.firmware import VERSION_BLINK_S, PinState, StandardFirmata, vers
 from labkit.sim.transport import PtyTransport
 from labkit.sim.world import World
 
-__all__ = ["TRACE_DTYPE", "BoardBackend", "VirtualBoard"]
+__all__ = ["TRACE_DTYPE", "TRACE_LIMIT", "BoardBackend", "VirtualBoard"]
 
 #: One row of :meth:`VirtualBoard.trace`: seconds since the board started, the
 #: pin, and its new value (0/1 for outputs, duty 0..1 for PWM, pulse width in
 #: microseconds for a servo, 0 when it stops driving).
 TRACE_DTYPE = np.dtype([("t_s", "f8"), ("pin", "i2"), ("value", "f8")])
+#: How many changes :meth:`VirtualBoard.trace` keeps (the oldest go first): hours of blinking.
+TRACE_LIMIT = 1_000_000
 
 # The ATmega's serial transmit buffer: beyond it Serial.write() blocks the sketch. Bytes
 # handed to the pty stand for bytes in that buffer until the wire clock says they are out.
@@ -86,7 +89,7 @@ class _EmulatedBoard:
         self._boot_s = boot_s
         self._byte_s = 10.0 / board.baud if pace else 0.0
         self._lock = threading.RLock()
-        self._trace: list[tuple[float, int, float]] = []
+        self._trace: deque[tuple[float, int, float]] = deque(maxlen=TRACE_LIMIT)
         self._tx = bytearray()
         self._wire_free = 0.0
         self._pty_full = False
@@ -365,7 +368,12 @@ class VirtualBoard:
 
         Fields ``t_s`` (seconds since the board started), ``pin`` and ``value``
         (0/1 for digital outputs, duty 0..1 for PWM, pulse width in microseconds
-        for servos). ``list(map(tuple, vb.trace()))`` gives plain tuples.
+        for servos, 0 when the pin stops driving). ``vb.trace().tolist()`` gives
+        plain ``(t_s, pin, value)`` tuples. The last :data:`TRACE_LIMIT` changes are kept.
+
+        >>> with VirtualBoard() as vb:
+        ...     vb.trace().dtype.names
+        ('t_s', 'pin', 'value')
         """
         return self._backend.trace()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 import serial
@@ -257,3 +258,18 @@ def test_a_real_length_boot_blinks_the_version_on_pin_13() -> None:
     gaps = [round(b - a, 2) for a, b in zip(rises, rises[1:], strict=False)]
     assert gaps == [0.25, 0.5, 0.25, 0.25, 0.25, 0.25]
     assert all(round(off - on, 2) == 0.04 for (on, _), (off, _) in zip(rows[::2], rows[1::2], strict=True))
+
+
+def test_link_replaces_a_stale_link_but_not_a_file(tmp_path: Path) -> None:
+    stale = tmp_path / "arduino"
+    stale.symlink_to(tmp_path / "gone")
+    with VirtualBoard(link=stale) as vb:
+        assert stale.resolve() == Path(vb.port)
+    assert not stale.exists() and not stale.is_symlink()
+    taken = tmp_path / "notes.txt"
+    taken.write_text("mine")
+    with pytest.raises(SimulationError, match="a file is already there"):
+        VirtualBoard(link=taken)
+    assert taken.read_text() == "mine"
+    with pytest.raises(SimulationError, match="cannot link"):
+        VirtualBoard(link=tmp_path / "no" / "such" / "folder" / "arduino")
