@@ -21,6 +21,15 @@ def device_label(device: Any) -> str:
     return f"{type(device).__name__} {device.board.profile.label(device.pin)}"
 
 
+def check_readable(device: Any) -> None:
+    """Raise ``WidgetError`` unless ``device`` reports readings (sensors, buttons...)."""
+    if not callable(getattr(device, "add_listener", None)):
+        raise WidgetError(
+            f"{device!r} gives no readings to plot: a Scope shows sensors, buttons, "
+            "potentiometers and other devices with readings"
+        )
+
+
 def listen(device: Any, listener: Listener) -> Callable[[], None]:
     """Call ``listener(t, value)`` on every reading of ``device``; returns what stops it.
 
@@ -28,11 +37,6 @@ def listen(device: Any, listener: Listener) -> Callable[[], None]:
     hardware layer's thread and sits beside the student's own ``when_changed``,
     never in its place.
     """
-    add = getattr(device, "add_listener", None)
-    if add is None:
-        raise WidgetError(
-            f"{device!r} gives no readings to plot: a Scope shows sensors, buttons, "
-            "potentiometers and other devices with readings"
-        )
-    add(listener)
+    check_readable(device)
+    device.add_listener(listener)
     return lambda: device.remove_listener(listener)

@@ -32,7 +32,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from labkit.errors import WidgetError
-from labkit.widgets._devices import device_label, listen
+from labkit.widgets._devices import check_readable, device_label, listen
 from labkit.widgets._ring import SampleRing
 from labkit.widgets._ticker import Ticker
 from labkit.widgets._trace_plot import TracePlot
@@ -59,7 +59,7 @@ class Scope:
     redraw_hz
         Frames a second (at most 30; 10 to 20 looks smooth).
     names
-        Legend and column names; by default each device's kit part or pin.
+        Legend and column names; by default each device's kind and pin (``LightSensor A0``).
 
     Pause freezes the picture and the recording; ``to_csv``, ``to_numpy`` and
     ``to_pandas`` export what is kept, one row per reading of any channel.
@@ -88,12 +88,15 @@ class Scope:
                 f"redraw_hz must be above 0 and at most {MAX_REDRAW_HZ:g} "
                 f"(frames a second), not {redraw_hz!r}"
             )
+        for device in devices:
+            check_readable(device)
         labels = list(names) if names is not None else [device_label(d) for d in devices]
         if len(labels) != len(devices):
             raise WidgetError(f"{len(labels)} names for {len(devices)} devices: give one name each")
         self.names: tuple[str, ...] = tuple(labels)
         """The channels' names, in the order the devices were given."""
         self.window = window
+        self._devices = devices
         self._rings = [SampleRing(window) for _ in devices]
         self._plot = TracePlot(labels)
         self._t0 = time.monotonic()
@@ -146,8 +149,15 @@ class Scope:
         self._show_status(force=True)
 
     def step(self) -> bool:
-        """Draw one frame now from what the buffers hold; False when paused, stopped or empty."""
+        """Draw one frame now from what the buffers hold; False when paused, stopped or empty.
+
+        Once every device is closed (or their board is), the Scope stops by itself.
+        """
         if self._paused or self._stopped:
+            return False
+        if all(device.closed for device in self._devices):
+            self.stop()
+            self._status.value = "stopped: its devices were closed (the data stays for export)"
             return False
         series = [ring.snapshot() for ring in self._rings]
         if not any(len(t) for t, _ in series):

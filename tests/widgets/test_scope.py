@@ -191,3 +191,19 @@ def test_a_device_without_readings_is_refused(board):
     led = board.led(13)
     with pytest.raises(WidgetError, match="no readings to plot"):
         Scope(led)
+
+
+def test_a_device_without_readings_is_named_among_others(board, sensors):
+    led = board.led(13)
+    with pytest.raises(WidgetError, match=r"<LED on pin D13.*> gives no readings to plot"):
+        Scope(sensors[0], led)
+
+
+def test_closing_the_board_stops_the_scope(board, sensors):
+    scope = Scope(*sensors)
+    assert scope.step()
+    board.close()
+    assert not scope.step()
+    assert scope.stopped
+    assert "devices were closed" in scope.widget.children[1].children[3].value
+    assert len(scope.to_numpy()) > 0
