@@ -99,6 +99,7 @@ class _EmulatedBoard:
         self._tx.clear()
         self._transport = PtyTransport(link)
         self.port = self._transport.port
+        self._wake_lock = threading.Lock()
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_r, False)
         os.set_blocking(self._wake_w, False)
@@ -148,16 +149,21 @@ class _EmulatedBoard:
         if self._thread is not threading.current_thread():
             self._thread.join(timeout=5)
         self._transport.close()
-        for fd in (self._wake_r, self._wake_w):
-            os.close(fd)
+        with self._wake_lock:
+            # Under the lock: a world setter racing close() must not write to a reused fd.
+            os.close(self._wake_r)
+            os.close(self._wake_w)
+            self._wake_w = -1
 
     # -- the device thread ----------------------------------------------------------------------
 
     def _wake(self) -> None:
-        try:
-            os.write(self._wake_w, b"!")
-        except OSError:
-            pass
+        with self._wake_lock:
+            if self._wake_w >= 0:
+                try:
+                    os.write(self._wake_w, b"!")
+                except BlockingIOError:
+                    pass  # the pipe is full: the thread is awake anyway
 
     def _record(self, t: float, pin: int, value: float) -> None:
         self._trace.append((t, pin, value))
