@@ -147,7 +147,8 @@ def run(
 
     ``adc``: volts on analog pins (``{"A0": 2.5}``); ``pins``: levels driven on
     digital inputs (``{2: 0}``: a button to GND pressed); ``on_serial``:
-    called with each piece of Serial text as it comes.
+    called with each piece of Serial text as it comes. A sketch that sleeps
+    with interrupts off (``cli(); sleep_cpu();``) ends the run early.
 
     >>> run("blink.ino", seconds=1).changes(13)["t_s"]   # doctest: +SKIP
     array([0.   , 0.1  , 0.2  , ...])
@@ -202,10 +203,14 @@ def run(
             decoder.feed(words)
         listener.join()
         if decoder.crashed or not decoder.ended:
-            raise SimulationError(f"the simulated AVR stopped early: {bridge.errors() or 'it crashed'}")
+            raise SimulationError(
+                f"the sketch crashed the simulated AVR after {decoder.now:.6f} s: {bridge.errors() or 'no reason given'}"
+            )
     finally:
         bridge.close()
         ours.close()
     wall = time.perf_counter() - started
     trace = np.array(rows, dtype=TRACE_DTYPE)
-    return SketchRun("".join(serial), trace[np.argsort(trace["t_s"], kind="stable")], seconds, wall, profile)
+    # A sketch that sleeps with interrupts off stops for good: the run ends there.
+    ran = min(decoder.now, seconds)
+    return SketchRun("".join(serial), trace[np.argsort(trace["t_s"], kind="stable")], ran, wall, profile)

@@ -9,6 +9,8 @@ Every difference found is asserted here, per engine, with its reason:
   writing 1 to the pin: that works on both.)
 - PWM on pins 5 and 6: Timer 0 runs fast PWM, so a value v gives a duty of (v + 1) / 256 on the
   chip; the emulation reports v / 255. Pins 3, 9, 10, 11 (phase-correct timers) agree exactly.
+- The Servo library takes Timer 1: once a servo is attached, pins 9 and 10 can no longer do PWM
+  on the chip (the pin stays low); the emulation still gives PWM there.
 - Sampling: StandardFirmata 2.4 refuses intervals under 10 ms (its MINIMUM_SAMPLING_INTERVAL);
   2.5 allows 1 ms.
 - After Firmata 2.4's pull-up (INPUT, then write 1), ``pin(n).mode`` is ``"input"`` on the emulation
@@ -58,10 +60,10 @@ def client(virtual: VirtualBoard, monkeypatch: pytest.MonkeyPatch) -> Iterator[p
     arduino.samplingOn(19)
     try:
         try:
-            wait_until(lambda: arduino.firmata_version is not None, timeout=2.0)
+            wait_until(lambda: arduino.firmata_version is not None, timeout=3.0)
         except AssertionError:
-            # Closed and reopened within a millisecond, the port showed no hang-up, so the
-            # board did not reset (a real DTR line would have): ask, as a careful host does.
+            # The emulation polls for a host every 5 ms and can miss a close and reopen within
+            # that (the simulated AVR watches the pty for every open): ask, as a careful host does.
             arduino.sp.write(bytes([pyfirmata2.REPORT_VERSION]))
             wait_until(lambda: arduino.firmata_version is not None)
         arduino.setSamplingInterval(10)
@@ -135,6 +137,17 @@ def test_pwm_duty(virtual: VirtualBoard, client: pyfirmata2.Arduino) -> None:
     assert virtual.pin(6).duty == pytest.approx(65 / 256 if genuine(virtual) else 64 / 255)
 
 
+def test_pwm_next_to_a_servo(virtual: VirtualBoard, client: pyfirmata2.Arduino) -> None:
+    client.get_pin("d:9:s").write(90)
+    wait_until(lambda: virtual.pin(9).mode == "servo")
+    client.get_pin("d:10:p").write(0.5)
+    if genuine(virtual):
+        time.sleep(0.2)
+        assert virtual.pin(10).mode == "output" and virtual.pin(10).level == 0
+    else:
+        wait_until(lambda: virtual.pin(10).mode == "pwm")
+
+
 def test_digital_input_without_pull_up(virtual: VirtualBoard, client: pyfirmata2.Arduino) -> None:
     levels: list[bool] = []
     motion = client.get_pin("d:7:i")
@@ -183,9 +196,10 @@ def test_minimum_sampling_interval(virtual: VirtualBoard, client: pyfirmata2.Ard
     client.analog[3].enable_reporting()
     wait_until(lambda: len(stamps) > 20)
     start = len(stamps)
-    time.sleep(0.5)
-    rate = (len(stamps) - start) / 0.5
+    time.sleep(1.0)
+    window = stamps[start:]
+    rate = (len(window) - 1) / (window[-1] - window[0])
     if genuine(virtual):
-        assert 60 < rate < 130  # no faster than every 10 ms (100 a second)
+        assert 80 < rate < 125  # no faster than every 10 ms (100 a second)
     else:
         assert rate > 300

@@ -12,7 +12,13 @@ import numpy as np
 import pytest
 
 from labkit import sketch
-from labkit.errors import PinModeError, SketchBuildError, SketchError, ValueRangeError
+from labkit.errors import (
+    PinModeError,
+    SimulationError,
+    SketchBuildError,
+    SketchError,
+    ValueRangeError,
+)
 
 pytestmark = pytest.mark.firmware
 
@@ -176,3 +182,28 @@ def test_bad_runs_fail_clearly(write_sketch: Write, tmp_path: Path) -> None:
         sketch.build(tmp_path / "notes.txt")
     with pytest.raises(SketchError, match="no sketch"):
         sketch.build(tmp_path / "missing.ino")
+
+
+def test_a_sketch_that_sleeps_for_good_ends_the_run(write_sketch: Write) -> None:
+    path = write_sketch("halt", "#include <avr/sleep.h>\nvoid setup() {\n  Serial.begin(9600);\n"
+                        "  Serial.println(\"bye\");\n  Serial.flush();\n  delay(200);\n  cli();\n"
+                        "  sleep_enable();\n  sleep_cpu();\n}\nvoid loop() {}\n")
+    result = sketch.run(path, seconds=5.0)
+    assert result.serial == "bye\r\n"
+    assert 0.2 < result.seconds < 0.25
+
+
+def test_a_crash_is_reported_with_simavr_s_reason(write_sketch: Write) -> None:
+    path = write_sketch("wild", "void setup() { delay(10); *(volatile uint8_t *)0x0900 = 1; }\nvoid loop() {}\n")
+    with pytest.raises(SimulationError, match=r"crashed the simulated AVR after 0\.01\d* s: .*0900"):
+        sketch.run(path, seconds=1.0)
+
+
+def test_a_low_level_interrupt_held_low_does_not_stall_the_simulation(write_sketch: Write) -> None:
+    # simavr 1.6 would poll a LOW-level INT0 every cycle while the pin is low; the bridge turns that off.
+    path = write_sketch("lowint", "volatile int hits = 0;\nvoid count() { hits++; }\nvoid setup() {\n"
+                        "  Serial.begin(9600);\n  pinMode(2, INPUT_PULLUP);\n  attachInterrupt(0, count, LOW);\n}\n"
+                        "void loop() { delay(400); Serial.println(hits > 100); }\n")
+    result = sketch.run(path, seconds=1.0, pins={2: 0})
+    assert result.serial.split() == ["1", "1"]
+    assert result.wall_s < 10.0

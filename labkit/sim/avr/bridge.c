@@ -3,7 +3,8 @@
  *
  *   labkit-avr-bridge MCU HZ FIRMWARE.hex UART_FD SECONDS
  *
- * The UART (USART0) talks over UART_FD: a pty master (Firmata) or a socket.
+ * The UART (USART0) talks over UART_FD: a pty master (Firmata) or a socket. Every time a
+ * program opens the pty, the AVR resets, as the DTR line resets a real Uno.
  * SECONDS > 0 runs free for that much simulated time, then prints "end";
  * SECONDS = 0 runs locked to the wall clock until "quit" or stdin closes.
  *
@@ -17,7 +18,7 @@
  *   ready                   loaded, waiting for "go"
  *   p CYCLE P DDR PORT      port P's direction and output registers changed (decimal)
  *   w CYCLE P BIT DUTY      a timer's PWM duty on that pin changed; -1 when the timer let go
- *   c CYCLE 0|1             a program closed / opened the other end of a pty
+ *   c CYCLE 0|1             no program / some program has the other end open
  *   a CYCLE CH              the ADC converts channel CH (at most every 0.1 s per channel)
  *   t CYCLE                 simulated time goes on (every 10 ms)
  *   l CYCLE                 simulated time is locked to the wall clock from here
@@ -36,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -86,6 +88,7 @@ static int running, quitting, stdin_open = 1;
 /* A reset waits for the run loop: simavr restores the PC after the cycle timers run. */
 static int reset_pending;
 static int client_open;            /* a program holds the other end of UART_FD */
+static int open_watch = -1;        /* inotify on the pty's path: tells every open */
 static avr_cycle_count_t reset_at; /* pending reset after a client opened, 0 if none */
 static int uart_xoff;
 static uint8_t rx_buf[4096];
@@ -393,9 +396,18 @@ static void feed_uart(void)
 /* Wait up to timeout_ms for commands and UART bytes, and track the pty's other end. */
 static void poll_outside(int timeout_ms)
 {
-	struct pollfd fds[2] = { { .fd = stdin_open ? 0 : -1, .events = POLLIN }, { .fd = uart_fd, .events = POLLIN } };
-	if (poll(fds, 2, timeout_ms) < 0)
+	struct pollfd fds[3] = {
+		{ .fd = stdin_open ? 0 : -1, .events = POLLIN },
+		{ .fd = uart_fd, .events = POLLIN },
+		{ .fd = open_watch, .events = POLLIN },
+	};
+	if (poll(fds, 3, timeout_ms) < 0)
 		return;
+	if (fds[2].revents & POLLIN) {
+		char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+		if (read(open_watch, buf, sizeof(buf)) > 0) /* only IN_OPEN is watched */
+			reset_at = avr->cycle + (avr_cycle_count_t)(CONNECT_RESET_SECONDS * avr->frequency);
+	}
 	if (fds[0].revents & (POLLIN | POLLHUP) && !read_commands()) {
 		/* Python has gone: a free run may finish, a real-time one must stop. */
 		stdin_open = 0;
@@ -403,8 +415,6 @@ static void poll_outside(int timeout_ms)
 	}
 	int open_now = !(fds[1].revents & POLLHUP);
 	if (open_now != client_open) {
-		/* DTR resets the board, a little after the open. */
-		reset_at = open_now ? avr->cycle + (avr_cycle_count_t)(CONNECT_RESET_SECONDS * avr->frequency) : 0;
 		client_open = open_now;
 		fprintf(events, "c %llu %d\n", (unsigned long long)avr->cycle, open_now);
 	}
@@ -524,6 +534,12 @@ int main(int argc, char **argv)
 	uint32_t hz = strtoul(argv[2], NULL, 10);
 	load_hex(argv[3], argv[1], hz);
 	uart_fd = atoi(argv[4]);
+	const char *pts = ptsname(uart_fd);
+	if (pts) {
+		open_watch = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		if (open_watch < 0 || inotify_add_watch(open_watch, pts, IN_OPEN) < 0)
+			die("cannot watch the pty for programs opening it");
+	}
 	double seconds = atof(argv[5]);
 	end_cycle = seconds > 0 ? (avr_cycle_count_t)(seconds * hz) : 0;
 	tick_cycles = hz / TICKS_PER_SECOND;
