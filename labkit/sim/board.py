@@ -148,7 +148,8 @@ class _EmulatedBoard:
         self._wake()
         if self._thread is not threading.current_thread():
             self._thread.join(timeout=5)
-        self._transport.close()
+        with self._lock:  # not while pin() is reading the port
+            self._transport.close()
         with self._wake_lock:
             # Under the lock: a world setter racing close() must not write to a reused fd.
             os.close(self._wake_r)
@@ -196,7 +197,8 @@ class _EmulatedBoard:
         except Exception as exc:  # a background thread must not die with a traceback
             self.error = exc
             # A dead board must not leave the host waiting: hang up, as a crashed board would.
-            self._transport.close()
+            with self._lock:
+                self._transport.close()
 
     def _attach(self, t: float) -> None:
         # The host opened the port: DTR resets a real Uno, which then boots.
