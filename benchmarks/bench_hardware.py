@@ -16,7 +16,6 @@ Measured side by side in one run:
 
 from __future__ import annotations
 
-import concurrent.futures
 import statistics
 import subprocess
 import sys
@@ -28,7 +27,7 @@ from contextlib import contextmanager
 import numpy as np
 import pyfirmata2
 
-from labkit.hardware import AnalogSensor, Board
+from labkit.hardware import Board
 from labkit.sim import VirtualBoard
 
 WIRE_LIMIT = 57600 / 10 / 3
@@ -117,27 +116,28 @@ def connect_times() -> dict[str, list[float]]:
 Mark = Callable[[], object]
 
 
-def record_all(sensors: list[AnalogSensor]) -> int:
-    """Record every sensor at once for MEASURE_S; how many samples came."""
-    with concurrent.futures.ThreadPoolExecutor(len(sensors)) as pool:
-        return sum(len(data) for data in pool.map(lambda sensor: sensor.record(MEASURE_S), sensors))
-
-
 def labkit_windows(port: str, ms: int, channels: int, windows: int, mark: Mark = lambda: None) -> list[tuple[int, float]]:
     """(samples delivered, CPU seconds) in each of ``windows`` windows of MEASURE_S.
 
-    Every sample goes through ``AnalogSensor.record()``, as a student logging data gets them.
-    ``mark()`` is called as each window starts and ends.
+    Samples are counted by a listener (``AnalogSensor.add_listener``), which
+    gets every reading, as pyfirmata2's pin callbacks do. ``mark()`` is called
+    as each window starts and ends.
     """
+    counts = [0]
+
+    def on_reading(t: float, value: float) -> None:
+        counts[0] += 1
+
     found = []
     with Board.connect(port, sampling_interval=ms / 1000) as board:
-        sensors = [board.analog_sensor(f"A{i}") for i in range(channels)]
+        for i in range(channels):
+            board.analog_sensor(f"A{i}").add_listener(on_reading)
         time.sleep(0.3)
         for _ in range(windows):
             mark()
-            cpu = time.process_time()
-            delivered = record_all(sensors)
-            found.append((delivered, time.process_time() - cpu))
+            cpu, before = time.process_time(), counts[0]
+            time.sleep(MEASURE_S)
+            found.append((counts[0] - before, time.process_time() - cpu))
             mark()
     return found
 
@@ -193,7 +193,7 @@ def cpu_per_thousand() -> dict[tuple[str, int, int], list[float]]:
 # -- latency --------------------------------------------------------------------------------------
 
 
-def press_latencies(vb: VirtualBoard, wait_pressed: Callable[[], float], presses: int = 200) -> list[float]:
+def press_latencies(vb: VirtualBoard, wait_pressed: Callable[[], float], presses: int = 300) -> list[float]:
     """Seconds from world.press() to the callback, ``presses`` times."""
     found = []
     for _ in range(presses):
@@ -265,8 +265,9 @@ def run() -> str:
         "### Samples delivered per second",
         "",
         f"{MEASURE_S:g} s per row; the wire carries at most {WIRE_LIMIT:,.0f} analog messages/s. "
-        "*Sent* is what the virtual firmware wrote; labkit counts what `record()` returned, "
-        "pyfirmata2 what reached its pin callbacks.",
+        "*Sent* is what the virtual firmware wrote; each client counts what reached "
+        "the user's code (labkit: `add_listener`, pyfirmata2: pin callbacks). A window's edges "
+        "can shift a message or two either way.",
         "",
         "| sampling | channels | asked for /s | firmware sent /s | labkit delivered /s | labkit delivered/sent "
         "| pyfirmata2 delivered /s | pyfirmata2 delivered/sent |",
