@@ -19,6 +19,7 @@ from labkit.errors import (
     SketchError,
     ValueRangeError,
 )
+from labkit.sim.avr._compile import sketch_source
 
 pytestmark = pytest.mark.firmware
 
@@ -207,3 +208,30 @@ def test_a_low_level_interrupt_held_low_does_not_stall_the_simulation(write_sket
     result = sketch.run(path, seconds=1.0, pins={2: 0})
     assert result.serial.split() == ["1", "1"]
     assert result.wall_s < 10.0
+
+
+def test_prototypes_like_the_ide_after_the_sketchs_own_types(write_sketch: Write) -> None:
+    source = """\
+#include <EEPROM.h>
+/* a comment with a fake function: int nope() { } */
+struct Point { int x, y; };
+const char *names[] = {"a", "b"};
+
+void setup() {
+  Serial.begin(9600);
+  Point p = {3, 4};
+  Serial.println(square(p));
+  EEPROM.write(0, 42);
+  Serial.println(EEPROM.read(0));
+}
+
+void loop() {}
+
+long square(Point p) { return (long)p.x * p.x + (long)p.y * p.y; }
+"""
+    generated = sketch_source(source, "shapes.ino")
+    assert "long square(Point p);" in generated and "int nope();" not in generated
+    # Prototypes come after the struct, with #line markers keeping the student's line numbers.
+    assert generated.index("struct Point") < generated.index("long square(Point p);")
+    result = sketch.run(write_sketch("shapes", source), seconds=0.05)
+    assert result.serial.split() == ["25", "42"]

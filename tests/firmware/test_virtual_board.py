@@ -1,0 +1,98 @@
+"""``VirtualBoard(firmware=...)``: the same interface as the emulated board, on the simulated AVR."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from labkit import sketch
+from labkit.errors import BoardClosedError, SimulationError
+from labkit.sim import VirtualBoard
+
+pytestmark = pytest.mark.firmware
+
+ECHO = """\
+// Echoes what the host sends, upper-cased; pin 13 follows the light sensor on A0.
+void setup() { Serial.begin(57600); pinMode(13, OUTPUT); Serial.println("echo ready"); }
+void loop() {
+  while (Serial.available()) Serial.write(toupper(Serial.read()));
+  digitalWrite(13, analogRead(A0) > 600);
+}
+"""
+
+
+def wait_until(condition: Callable[[], object], timeout: float = 10.0) -> None:
+    end = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > end:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.005)
+
+
+def read_until(fd: int, needle: bytes, timeout: float = 10.0) -> bytes:
+    seen = b""
+    end = time.monotonic() + timeout
+    while needle not in seen:
+        if time.monotonic() > end:
+            raise AssertionError(f"{needle!r} never came; got {seen!r}")
+        try:
+            seen += os.read(fd, 1024)
+        except BlockingIOError:
+            time.sleep(0.005)
+    return seen
+
+
+def open_raw(port: str) -> int:
+    import tty
+
+    fd = os.open(port, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+    tty.setraw(fd)
+    return fd
+
+
+def test_a_students_sketch_runs_behind_the_virtual_board(write_sketch: Callable[[str, str], Path]) -> None:
+    built = sketch.build(write_sketch("echo", ECHO))
+    with VirtualBoard(firmware=str(built.hex), seed=0, noise_lsb=0) as vb:
+        fd = open_raw(vb.port)
+        try:
+            read_until(fd, b"echo ready\r\n")  # opening the port reset the board
+            os.write(fd, b"hello")
+            read_until(fd, b"HELLO")
+            vb.world.light = 1.0
+            wait_until(lambda: vb.pin(13).level == 1)
+            vb.world.light = 0.0
+            wait_until(lambda: vb.pin(13).level == 0)
+            assert vb.trace()["pin"].tolist().count(13) >= 2
+        finally:
+            os.close(fd)
+
+
+def test_link_unplug_and_close(standard_firmata: Path, tmp_path: Path) -> None:
+    link = tmp_path / "ttyUNO"
+    vb = VirtualBoard(firmware="StandardFirmata", link=link)
+    assert link.is_symlink() and os.readlink(link) == vb.port
+    fd = open_raw(str(link))
+    read_until(fd, bytes([0xF9, 2, 4]))  # the version report after the reset
+    vb.unplug()
+    with pytest.raises(BoardClosedError):
+        vb.pin(13)
+    with pytest.raises(OSError):
+        for _ in range(100):
+            os.write(fd, b"\xf9")  # the cable is out: the pty is gone
+            os.read(fd, 1)
+            time.sleep(0.01)
+    os.close(fd)
+    vb.close()
+    assert not link.exists()
+
+
+def test_a_crash_surfaces_on_the_next_call(write_sketch: Callable[[str, str], Path]) -> None:
+    built = sketch.build(write_sketch("wild", "void setup() { delay(50); *(volatile uint8_t *)0x0900 = 1; }\nvoid loop() {}\n"))
+    with VirtualBoard(firmware=str(built.hex)) as vb:
+        time.sleep(1.0)
+        with pytest.raises(SimulationError, match="crashed"):
+            vb.pin(13)
