@@ -5,9 +5,12 @@ Built with ipywidgets and matplotlib; each one also works without a browser
 
 >>> from labkit import Board
 >>> from labkit.widgets import BoardPanel, Scope
->>> board = Board.connect()                   # doctest: +SKIP
->>> BoardPanel(board)                         # doctest: +SKIP
->>> Scope(board.light_sensor("A0"))           # doctest: +SKIP
+>>> board = Board.connect("sim")       # in a notebook: Board.connect()
+>>> BoardPanel(board)                  # in a notebook, the panel shows here
+<BoardPanel of <Board virtual Arduino Uno on ..., 0 devices>: 0 rows>
+>>> Scope(board.light_sensor("A0"))    # and here the live plot
+<Scope of LightSensor A0: live, window 500>
+>>> board.close()
 """
 
 from labkit.widgets.board_panel import BoardPanel

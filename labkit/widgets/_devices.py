@@ -1,8 +1,8 @@
 """How widgets read devices: through the hardware layer's public API only.
 
 >>> from labkit import Board
->>> board = Board.connect("sim")                        # doctest: +SKIP
->>> device_label(board.light_sensor("A0"))              # doctest: +SKIP
+>>> with Board.connect("sim") as board:
+...     device_label(board.light_sensor("A0"))
 'LightSensor A0'
 """
 

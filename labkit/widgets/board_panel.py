@@ -12,12 +12,15 @@ closed later appear and disappear by themselves.
 
 >>> from labkit import Board
 >>> from labkit.widgets import BoardPanel
->>> board = Board.connect("sim")                  # doctest: +SKIP
->>> servo = board.servo(9)                        # doctest: +SKIP
->>> panel = BoardPanel(board)                     # doctest: +SKIP
->>> panel.set(servo, 120); panel.refresh()        # doctest: +SKIP
->>> panel.readout(servo)                          # doctest: +SKIP
+>>> board = Board.connect("sim")
+>>> servo = board.servo(9)
+>>> panel = BoardPanel(board)      # in a notebook, show it: put `panel` last in a cell
+>>> panel.set(servo, 120)          # as if the slider was dragged to 120
+>>> board.wait(0.3)                # the virtual servo turns at 300 degrees a second
+>>> panel.refresh()                # the notebook's loop does it ten times a second
+>>> panel.readout(servo)
 'virtual board: D9 servo 120°'
+>>> board.close()
 """
 
 from __future__ import annotations
@@ -40,8 +43,13 @@ class BoardPanel:
     reads a row's words; ``refresh()`` updates everything now (the panel also
     does it ``refresh_hz`` times a second on the kernel's loop).
 
-    >>> panel = BoardPanel(board)          # in a notebook, show it:   # doctest: +SKIP
-    >>> panel                                                          # doctest: +SKIP
+    >>> from labkit import Board
+    >>> with Board.connect("sim") as board:
+    ...     led = board.led(13)
+    ...     panel = BoardPanel(board)
+    ...     panel.set(led, True)
+    ...     led.is_active
+    True
     """
 
     def __init__(self, board: Any, refresh_hz: float = 10.0) -> None:

@@ -41,8 +41,14 @@ class LayerViewer:
 
     ``printability`` (from ``stack.printability()``) is computed when not given.
 
-    >>> viewer = LayerViewer(stack, paths)          # doctest: +SKIP
-    >>> viewer           # in a notebook: the slider and picture   # doctest: +SKIP
+    >>> import trimesh
+    >>> from labkit.geometry import plan_toolpaths, slice_mesh
+    >>> stack = slice_mesh(trimesh.creation.box((20, 10, 2)), layer_height=0.5)
+    >>> viewer = LayerViewer(stack, plan_toolpaths(stack))
+    >>> viewer           # in a notebook, this shows the slider and the picture
+    <LayerViewer of mesh: layer 0 of 3>
+    >>> viewer.caption
+    'layer 0 of 3 · z = -0.75 mm · 1 outlines · 200.0 mm²'
     """
 
     def __init__(

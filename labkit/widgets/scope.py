@@ -15,10 +15,17 @@ scheduled: ``step()`` draws one frame on demand.
 
 >>> from labkit import Board
 >>> from labkit.widgets import Scope
->>> board = Board.connect("sim")                                  # doctest: +SKIP
->>> scope = Scope(board.light_sensor("A0"), board.temperature_sensor("A1"))  # doctest: +SKIP
->>> scope                      # in a notebook: the live plot   # doctest: +SKIP
->>> scope.pause(); scope.to_csv("light.csv"); scope.stop()      # doctest: +SKIP
+>>> board = Board.connect("sim")
+>>> scope = Scope(board.light_sensor("A0"), board.temperature_sensor("A1"))
+>>> scope                      # in a notebook, this shows the live plot
+<Scope of LightSensor A0, TemperatureSensor A1: live, window 500>
+>>> board.wait(0.3)
+>>> scope.step()               # draw a frame now (the notebook's loop does it by itself)
+True
+>>> scope.pause()
+>>> scope.columns, scope.to_numpy().shape[1]
+(('time_s', 'LightSensor A0', 'TemperatureSensor A1'), 3)
+>>> scope.stop(); board.close()
 """
 
 from __future__ import annotations
@@ -64,8 +71,11 @@ class Scope:
     Pause freezes the picture and the recording; ``to_csv``, ``to_numpy`` and
     ``to_pandas`` export what is kept, one row per reading of any channel.
 
-    >>> scope = Scope(light, window=200)                      # doctest: +SKIP
-    >>> scope.step()  # draw one frame now (tests, scripts)   # doctest: +SKIP
+    >>> from labkit import Board
+    >>> with Board.connect("sim") as board:
+    ...     scope = Scope(board.potentiometer("A2"), window=200, names=["knob"])
+    ...     board.wait(0.2)
+    ...     scope.samples[0] > 3
     True
     """
 
