@@ -22,24 +22,17 @@ Every difference found is asserted here, per engine, with its reason:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pyfirmata2
 import pytest
 
 from labkit.sim import VirtualBoard
+from tests.firmware.helpers import firmata_client, wait_until
 
 pytestmark = pytest.mark.firmware
 
 ENGINES = ("emulated", "simavr")
-
-
-def wait_until(condition: Callable[[], object], timeout: float = 5.0) -> None:
-    end = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > end:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.005)
 
 
 @pytest.fixture(scope="module", params=ENGINES)
@@ -54,22 +47,10 @@ def virtual(request: pytest.FixtureRequest) -> Iterator[VirtualBoard]:
 
 @pytest.fixture
 def client(virtual: VirtualBoard, monkeypatch: pytest.MonkeyPatch) -> Iterator[pyfirmata2.Arduino]:
-    """pyfirmata2 on the board, once the board has reported its version after the reset."""
     monkeypatch.setattr(pyfirmata2.pyfirmata2, "BOARD_SETUP_WAIT_TIME", 0)
-    arduino = pyfirmata2.Arduino(virtual.port)
-    arduino.samplingOn(19)
-    try:
-        try:
-            wait_until(lambda: arduino.firmata_version is not None, timeout=3.0)
-        except AssertionError:
-            # The emulation polls for a host every 5 ms and can miss a close and reopen within
-            # that (the simulated AVR watches the pty for every open): ask, as a careful host does.
-            arduino.sp.write(bytes([pyfirmata2.REPORT_VERSION]))
-            wait_until(lambda: arduino.firmata_version is not None)
+    with firmata_client(virtual.port) as arduino:
         arduino.setSamplingInterval(10)
         yield arduino
-    finally:
-        arduino.exit()
 
 
 def genuine(virtual: VirtualBoard) -> bool:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -14,16 +13,9 @@ from labkit.errors import BoardClosedError, SimulationError
 from labkit.profiles import load_board
 from labkit.sim import World
 from labkit.sim.avr import FirmwareBackend
+from tests.firmware.helpers import firmata_client, wait_until
 
 pytestmark = pytest.mark.firmware
-
-
-def wait_until(condition: Callable[[], object], timeout: float = 10.0) -> None:
-    end = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > end:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.01)
 
 
 @pytest.fixture
@@ -36,15 +28,9 @@ def avr(standard_firmata: Path) -> Iterator[FirmwareBackend]:
 
 @pytest.fixture
 def client(avr: FirmwareBackend, monkeypatch: pytest.MonkeyPatch) -> Iterator[pyfirmata2.Arduino]:
-    # pyfirmata2 sleeps 5 s for a real Uno's reset; here the version report itself is awaited.
     monkeypatch.setattr(pyfirmata2.pyfirmata2, "BOARD_SETUP_WAIT_TIME", 0)
-    arduino = pyfirmata2.Arduino(avr.port)
-    arduino.samplingOn(20)
-    try:
-        wait_until(lambda: arduino.firmata_version is not None)
+    with firmata_client(avr.port) as arduino:
         yield arduino
-    finally:
-        arduino.exit()
 
 
 def test_version_report_after_the_reset_that_opening_causes(avr: FirmwareBackend, client: pyfirmata2.Arduino) -> None:

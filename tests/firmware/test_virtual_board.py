@@ -12,6 +12,7 @@ import pytest
 from labkit import sketch
 from labkit.errors import BoardClosedError, SimulationError
 from labkit.sim import VirtualBoard
+from tests.firmware.helpers import wait_until
 
 pytestmark = pytest.mark.firmware
 
@@ -23,14 +24,6 @@ void loop() {
   digitalWrite(13, analogRead(A0) > 600);
 }
 """
-
-
-def wait_until(condition: Callable[[], object], timeout: float = 10.0) -> None:
-    end = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > end:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.005)
 
 
 def read_until(fd: int, needle: bytes, timeout: float = 10.0) -> bytes:
