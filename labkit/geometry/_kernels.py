@@ -188,14 +188,14 @@ def half_edge_twins(faces, n_vertices):
 
 @njit(cache=True, parallel=True)
 def face_plane_ranges(vertices, faces, z0, h, n_planes):
-    """First plane each face crosses and how many: ``(k_lo, count)``, both (m,) int64.
+    """First plane each face crosses and how many: ``(k_lo, count)``, both (m,) int32.
 
     A face crosses plane ``p`` when ``zmin <= p < zmax``; a degenerate face
     (a repeated vertex) crosses none.
     """
     m = faces.shape[0]
-    k_lo = np.zeros(m, np.int64)
-    count = np.zeros(m, np.int64)
+    k_lo = np.zeros(m, np.int32)
+    count = np.zeros(m, np.int32)
     for f in prange(m):
         if _degenerate(faces, f):
             continue
@@ -263,12 +263,12 @@ def intersect_faces(vertices, faces, twin, k_lo, seg_offset, z0, h):
 
     Segment ``seg_offset[f] + j`` is face ``f`` cut by plane ``k_lo[f] + j``.
     Returns ``(start_xy, next_seg)``: the segment's start point (S, 2) and
-    the segment that continues it across the shared edge (S,), -1 where the
-    mesh is open there.
+    the segment that continues it across the shared edge (S,) int32, -1
+    where the mesh is open there.
     """
     n_seg = seg_offset[-1]
     start_xy = np.empty((n_seg, 2), np.float64)
-    next_seg = np.full(n_seg, -1, np.int64)
+    next_seg = np.full(n_seg, -1, np.int32)
     for f in prange(faces.shape[0]):
         for s in range(seg_offset[f], seg_offset[f + 1]):
             k = k_lo[f] + s - seg_offset[f]
@@ -309,7 +309,7 @@ def chain_order(next_seg):
         if next_seg[s] >= 0:
             has_pred[next_seg[s]] = True
     visited = np.zeros(n_seg, np.bool_)
-    order = np.empty(n_seg, np.int64)
+    order = np.empty(n_seg, np.int32)
     chain_pos = np.empty(n_seg + 1, np.int64)
     n_chains = 0
     pos = 0
@@ -350,40 +350,53 @@ def _repeats(start_xy, order, i, first):
 
 @njit(cache=True, parallel=True)
 def chain_points(vertices, faces, k_lo, seg_offset, start_xy, order, chain_pos, n_open, z0, h):
-    """The points of every chain found by :func:`chain_order`.
+    """The points of every chain found by :func:`chain_order`, layer by layer.
 
-    Returns ``(points, chain_start, chain_plane, chain_closed)``. Chain ``c``
-    is ``points[chain_start[c]:chain_start[c + 1]]``; a closed chain repeats
-    its first point at the end, an open one ends at the open edge. Repeated
-    consecutive points (a vertex exactly on the plane) are written once.
+    Returns ``(points, chain_start, chain_plane, chain_closed)`` with chains
+    sorted by plane. Chain ``c`` is ``points[chain_start[c]:chain_start[c + 1]]``;
+    a closed chain repeats its first point at the end, an open one ends at
+    the open edge. Repeated consecutive points (a vertex exactly on the
+    plane) are written once, and closed chains left with fewer than three
+    distinct points (a face grazing the plane) are dropped.
     """
     n_chains = chain_pos.shape[0] - 1
-    size = np.empty(n_chains + 1, np.int64)
-    size[0] = 0
+    plane = np.empty(n_chains, np.int64)
+    distinct = np.empty(n_chains, np.int64)
     for c in prange(n_chains):
-        kept = 1
+        s = order[chain_pos[c]]
+        f = np.searchsorted(seg_offset, s, side="right") - 1
+        plane[c] = k_lo[f] + s - seg_offset[f]
+        kept = 0
         for i in range(chain_pos[c], chain_pos[c + 1]):
             if not _repeats(start_xy, order, i, chain_pos[c]):
                 kept += 1
-        size[c + 1] = kept
-    chain_start = np.cumsum(size)
-    points = np.empty((chain_start[n_chains], 2), np.float64)
-    chain_plane = np.empty(n_chains, np.int64)
-    chain_closed = np.empty(n_chains, np.bool_)
-    for c in prange(n_chains):
-        n = chain_start[c]
+        distinct[c] = kept
+    by_plane = np.argsort(plane, kind="mergesort")
+    n_kept = 0
+    for c in by_plane:
+        if c < n_open or distinct[c] >= 3:
+            by_plane[n_kept] = c
+            n_kept += 1
+    by_plane = by_plane[:n_kept]
+    chain_start = np.zeros(n_kept + 1, np.int64)
+    for j in range(n_kept):
+        chain_start[j + 1] = chain_start[j] + distinct[by_plane[j]] + 1
+    points = np.empty((chain_start[n_kept], 2), np.float64)
+    chain_plane = np.empty(n_kept, np.int64)
+    chain_closed = np.empty(n_kept, np.bool_)
+    for j in prange(n_kept):
+        c = by_plane[j]
+        n = chain_start[j]
         for i in range(chain_pos[c], chain_pos[c + 1]):
             if not _repeats(start_xy, order, i, chain_pos[c]):
                 points[n, 0] = start_xy[order[i], 0]
                 points[n, 1] = start_xy[order[i], 1]
                 n += 1
-        s = order[chain_pos[c]]
-        f = np.searchsorted(seg_offset, s, side="right") - 1
-        chain_plane[c] = k_lo[f] + s - seg_offset[f]
-        chain_closed[c] = c >= n_open
+        chain_plane[j] = plane[c]
+        chain_closed[j] = c >= n_open
         if c >= n_open:
-            points[n, 0] = points[chain_start[c], 0]
-            points[n, 1] = points[chain_start[c], 1]
+            points[n, 0] = points[chain_start[j], 0]
+            points[n, 1] = points[chain_start[j], 1]
         else:
             x, y = _segment_end(vertices, faces, k_lo, seg_offset, order[chain_pos[c + 1] - 1], z0, h)
             points[n, 0] = x

@@ -243,9 +243,12 @@ def slice_arrays(
         points, chain_start, chain_plane, open_pieces, closed_gaps = _close_gaps(
             points, chain_start, chain_plane, chain_closed, n_planes, max_gap
         )
-    points, loop_start, loop_plane = _drop_degenerate(points, chain_start, chain_plane)
+        points, chain_start, chain_plane = _drop_degenerate(points, chain_start, chain_plane)
+    loop_start, loop_plane = chain_start, chain_plane
     group_start = np.searchsorted(loop_plane, np.arange(n_planes + 1))
-    outer, signed_area, length = _orient(points, loop_start, group_start)
+    outer, signed_area, length = _orient(
+        points, loop_start, loop_plane, group_start, trust_winding=boundary == 0 and flipped == 0
+    )
 
     layers = []
     for k in range(n_planes):
@@ -363,34 +366,53 @@ def _pack(loops: Sequence[np.ndarray], planes: np.ndarray) -> tuple[np.ndarray, 
 def _drop_degenerate(
     points: np.ndarray, loop_start: np.ndarray, loop_plane: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Remove loops of fewer than three distinct points (a face grazing a plane) and order by plane."""
-    sizes = np.diff(loop_start)
-    keep = sizes >= 4
-    if keep.all() and (np.diff(loop_plane) >= 0).all():
+    """Remove loops of fewer than three distinct points (gaps closed on a speck)."""
+    keep = np.diff(loop_start) >= 4
+    if keep.all():
         return points, loop_start, loop_plane
     kept = np.flatnonzero(keep)
     return _pack([points[loop_start[i] : loop_start[i + 1]] for i in kept], loop_plane[kept])
 
 
 def _orient(
-    points: np.ndarray, loop_start: np.ndarray, group_start: np.ndarray
+    points: np.ndarray,
+    loop_start: np.ndarray,
+    loop_plane: np.ndarray,
+    group_start: np.ndarray,
+    trust_winding: bool,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Nest each layer's loops and orient them: outer CCW, holes CW (in place).
+    """Orient each layer's loops, outer CCW and holes CW (in place), and give each hole its outer.
 
+    A closed, consistently wound mesh already yields that orientation, even
+    where bodies overlap (which nesting alone would get wrong); only a mesh
+    turned inside out reverses a whole layer. Otherwise (open or flipped
+    faces) the nesting depth decides: even depth is outer, odd is a hole.
     Returns ``(outer, signed_area, length)`` per loop; ``outer[i]`` is the
     outer loop that loop ``i`` bounds (itself for an outer loop).
     """
     area, length, bbox = _kernels.loop_measures(points, loop_start)
     parent = _kernels.loop_parents(points, loop_start, group_start, np.abs(area), bbox)
-    depth = np.zeros(len(parent), np.int64)
-    up = parent.copy()
-    while (up >= 0).any():
-        depth += up >= 0
-        up = np.where(up >= 0, parent[up], -1)
-    is_hole = depth % 2 == 1
-    flip = np.where(is_hole, area > 0, area < 0)
+    if trust_winding:
+        layer_area = np.bincount(loop_plane, weights=area, minlength=len(group_start) - 1)
+        flip = layer_area[loop_plane] < 0
+        is_hole = (area < 0) != flip
+    else:
+        depth = np.zeros(len(parent), np.int64)
+        up = parent.copy()
+        while (up >= 0).any():
+            depth += up >= 0
+            up = np.where(up >= 0, parent[up], -1)
+        is_hole = depth % 2 == 1
+        flip = np.where(is_hole, area > 0, area < 0)
     if flip.any():
         _kernels.reverse_loops(points, loop_start, flip)
         area[flip] *= -1
-    outer = np.where(is_hole, parent, np.arange(len(parent)))
+    # A hole belongs to the nearest enclosing outer loop.
+    owner = parent.copy()
+    inside_hole = (owner >= 0) & is_hole[np.maximum(owner, 0)]
+    while inside_hole.any():
+        owner = np.where(inside_hole, parent[np.maximum(owner, 0)], owner)
+        inside_hole = (owner >= 0) & is_hole[np.maximum(owner, 0)]
+    itself = np.arange(len(parent))
+    outer = np.where(is_hole & (owner >= 0), owner, itself)
     return outer, area, length

@@ -235,7 +235,13 @@ def _plan_layer(layer: Layer, rings: list[np.ndarray], layer_height: float, s: P
 
     w = s.width
     top = (layer.index + 1) * layer_height
-    loops = to_clipper(rings)
+    # Union first: overlapping bodies, and any self-crossing the simplification made,
+    # must become one clean region before it is offset.
+    union = pyclipper.Pyclipper()
+    outlines = to_clipper(rings)
+    if outlines:
+        union.AddPaths(outlines, pyclipper.PT_SUBJECT, True)
+    loops = union.Execute(pyclipper.CT_UNION, pyclipper.PFT_NONZERO, pyclipper.PFT_NONZERO) if outlines else []
     offset = pyclipper.PyclipperOffset()
     offset.AddPaths(loops, pyclipper.JT_MITER, pyclipper.ET_CLOSEDPOLYGON)
     shells: list[np.ndarray] = []

@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
+import shapely
 import trimesh
 
 from labkit.errors import SliceSettingsError
@@ -180,3 +181,17 @@ def test_more_layers_at_finer_heights_same_volume(meshes) -> None:
         stack = slice_mesh(sphere, h)
         assert len(stack.layers) == round(20 / h)
         assert sum(layer.area for layer in stack.layers) * h == pytest.approx(sphere.volume, rel=2e-3)
+
+
+def test_overlapping_bodies_keep_their_winding_and_print_as_one(meshes) -> None:
+    from labkit.geometry import plan_toolpaths
+
+    box = trimesh.creation.box((10, 10, 4))
+    overlapping = two(box, shifted(box, (5, 5, 0)))  # two closed bodies, not merged
+    layer = slice_mesh(overlapping, 0.5).layers[3]
+    assert len(layer.loops) == 2 and (layer.loop_areas > 0).all()
+    assert layer.outer.tolist() == [0, 1]
+    shells = plan_toolpaths(slice_mesh(overlapping, 0.5), perimeters=1, infill=0).layers[3].perimeters
+    (outline,) = shells  # pyclipper unions the two squares (nonzero fill)
+    # inset by half a line width: the 15 mm outline shrinks, its two 5 mm notches only move
+    assert shapely.Polygon(outline).area == pytest.approx((15 - 0.45) ** 2 - 2 * 5**2)
