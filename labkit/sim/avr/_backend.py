@@ -97,13 +97,19 @@ class FirmwareBackend:
         self._master: int | None = master
         self.link: Path | None = None
         self._closed = False
+        self.error: BaseException | None = None
         self._inputs_changed = threading.Event()
         self._sent: dict[str, str] = {}
         try:
             self._bridge = Bridge(hex_file, board, master)
+        except BaseException:
+            os.close(master)
+            raise
+        try:
             if link is not None:
                 self._make_link(Path(link))
         except BaseException:
+            self._bridge.close()
             os.close(master)
             raise
         self._push_inputs()
@@ -169,10 +175,11 @@ class FirmwareBackend:
         self._closed = True
         self.world.unsubscribe(self._inputs_changed.set)
         self._inputs_changed.set()
-        self._bridge.close()
+        self._bridge.stop()
         for thread in (self._reader, self._feeder):
             if thread is not threading.current_thread():
                 thread.join(timeout=5)
+        self._bridge.close()
         if self._master is not None:
             os.close(self._master)
             self._master = None
@@ -189,6 +196,8 @@ class FirmwareBackend:
             raise BoardClosedError(f"the simulated board on {self.port} is closed")
         if self._decoder.crashed:
             raise SimulationError(f"the simulated AVR crashed: {self._bridge.errors()}")
+        if self.error is not None:
+            raise SimulationError(f"the simulated board on {self.port} stopped: {self.error!r}") from self.error
 
     def _make_link(self, link: Path) -> None:
         if link.is_symlink():
@@ -210,26 +219,32 @@ class FirmwareBackend:
             self._trace.append((t_world, pin, value))
 
     def _read(self) -> None:
-        for words in self._bridge.events():
-            with self._lock:
-                if len(words) > 1:
-                    # The boot runs faster than the wall clock, and a slow machine slower
-                    # (then the bridge re-locks, "l"): follow the world's clock either way.
-                    seen = self.world.now() - int(words[1]) / CLOCK_HZ
-                    self._offset = seen if words[0] == "l" else min(self._offset, seen)
-                self._decoder.feed(words)
-            if words[0] in ("p", "x"):
-                self._inputs_changed.set()  # a pin became an input or its pull-up changed
+        try:
+            for words in self._bridge.events():
+                with self._lock:
+                    if len(words) > 1:
+                        # The boot runs faster than the wall clock, and a slow machine slower
+                        # (then the bridge re-locks, "l"): follow the world's clock either way.
+                        seen = self.world.now() - int(words[1]) / CLOCK_HZ
+                        self._offset = seen if words[0] == "l" else min(self._offset, seen)
+                    self._decoder.feed(words)
+                if words[0] in ("p", "x"):
+                    self._inputs_changed.set()  # a pin became an input or its pull-up changed
+        except Exception as exc:  # a background thread must not die with a traceback
+            self.error = exc
 
     def _feed(self) -> None:
-        while not self._closed:
-            now = self.world.now()
-            bounce = self.world.next_event(now)
-            self._inputs_changed.wait(INPUT_PERIOD_S if bounce is None else min(INPUT_PERIOD_S, bounce - now))
-            self._inputs_changed.clear()
-            if self._closed:
-                break
-            self._push_inputs()
+        try:
+            while not self._closed:
+                now = self.world.now()
+                bounce = self.world.next_event(now)
+                self._inputs_changed.wait(INPUT_PERIOD_S if bounce is None else min(INPUT_PERIOD_S, bounce - now))
+                self._inputs_changed.clear()
+                if self._closed:
+                    break
+                self._push_inputs()
+        except Exception as exc:  # a background thread must not die with a traceback
+            self.error = exc
 
     def _push_inputs(self) -> None:
         t = self.world.now()

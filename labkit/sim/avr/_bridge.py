@@ -126,8 +126,8 @@ class Bridge:
         """The bridge's exit status once it ended (None while it runs)."""
         return self._process.poll()
 
-    def close(self) -> None:
-        """Stop the bridge (quit, then kill if it does not). Idempotent."""
+    def stop(self) -> None:
+        """End the process (quit, then kill if it does not); its events end. Idempotent."""
         if self._process.poll() is None:
             self.send("quit")
             try:
@@ -135,6 +135,10 @@ class Bridge:
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.wait()
+
+    def close(self) -> None:
+        """Stop, then close the pipes (once nothing reads :meth:`events` any more)."""
+        self.stop()
         for stream in (self._process.stdin, self._stdout):
             if stream is not None:
                 try:
