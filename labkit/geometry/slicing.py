@@ -111,7 +111,7 @@ class SliceStack:
     open_edges : int
         Edges with a face on one side only (0 on a watertight mesh).
     flipped_edges : int
-        Edges between two faces wound in opposite directions.
+        Edges whose two faces run along it the same way: one of them is flipped.
     warnings : list of str
         What may spoil the print; each was also issued as a ``SliceWarning``.
     slice_seconds : float
@@ -287,7 +287,7 @@ def slice_arrays(
     if non_manifold:
         stack.warnings.append(f"{non_manifold} non-manifold edges (shared by more than two faces)")
     if flipped:
-        stack.warnings.append(f"{flipped} edges between faces wound in opposite directions (flipped normals)")
+        stack.warnings.append(f"{flipped} edges where a neighbouring face is flipped (its normal points inwards)")
     for message in stack.warnings:
         warnings.warn(f"{model}: {message}", SliceWarning, stacklevel=3)
     stack.slice_seconds = time.perf_counter() - started

@@ -195,3 +195,15 @@ def test_overlapping_bodies_keep_their_winding_and_print_as_one(meshes) -> None:
     (outline,) = shells  # pyclipper unions the two squares (nonzero fill)
     # inset by half a line width: the 15 mm outline shrinks, its two 5 mm notches only move
     assert shapely.Polygon(outline).area == pytest.approx((15 - 0.45) ** 2 - 2 * 5**2)
+
+
+def test_a_flipped_face_is_reported_and_the_part_still_slices(meshes) -> None:
+    tube = meshes["tube"].copy()
+    faces = tube.faces.copy()
+    faces[0] = faces[0, ::-1]
+    tube = trimesh.Trimesh(tube.vertices, faces, process=False)
+    with pytest.warns(SliceWarning, match="3 edges where a neighbouring face is flipped"):
+        stack = slice_mesh(tube, 0.5, max_gap=0.5)
+    assert stack.flipped_edges == 3 and stack.open_edges == 0
+    reference = slice_mesh(meshes["tube"], 0.5)
+    assert [layer.area for layer in stack.layers] == pytest.approx([layer.area for layer in reference.layers], rel=1e-3)
