@@ -104,6 +104,7 @@ class _EmulatedBoard:
         os.set_blocking(self._wake_r, False)
         os.set_blocking(self._wake_w, False)
         self._attached = False
+        self._opens = 0  # how many times the port is open now
         self._boot_at: float | None = None
         self._blinks: list[tuple[float, int]] = []
         self._host_spoke = False
@@ -172,33 +173,54 @@ class _EmulatedBoard:
     def _run(self) -> None:
         poller = select.poll()
         poller.register(self._wake_r, select.POLLIN)
+        watch = self._transport.watch_fileno()
+        if watch is not None:
+            poller.register(watch, select.POLLIN)
         try:
             while not self._stop:
-                if not self._attached:
-                    if not self._transport.host_attached():
-                        poller.poll(_ATTACH_POLL_S * 1000)
-                        self._drain_wake()
-                        continue
-                    poller.register(self._transport.fileno(), select.POLLIN)
-                    self._attach(self.world.now())
-                timeout = self._timeout(self.world.now())
+                if self._attached:
+                    timeout = self._timeout(self.world.now())
+                else:
+                    timeout = _IDLE_WAKE_S if watch is not None else _ATTACH_POLL_S
                 events = dict(poller.poll(max(timeout, 0.0) * 1000))
                 if self._wake_r in events:
                     self._drain_wake()
                 if self._stop:
                     break
-                port_events = events.get(self._transport.fileno(), 0)
-                self._serve(readable=bool(port_events & select.POLLIN))
-                if port_events & select.POLLHUP:
-                    # The host closed the port: the board runs on, talking to nobody.
-                    poller.unregister(self._transport.fileno())
-                    self._attached = False
-                    self._tx.clear()
+                changes = self._host_changes()
+                if self._attached:
+                    # What the host wrote before closing the port still counts.
+                    port_events = events.get(self._transport.fileno(), 0)
+                    self._serve(readable=bool(port_events & select.POLLIN) or bool(changes))
+                for attached in changes:
+                    if attached:
+                        if not self._attached:
+                            poller.register(self._transport.fileno(), select.POLLIN)
+                        self._attach(self.world.now())
+                    elif self._attached:
+                        # The host closed the port: the board runs on, talking to nobody.
+                        poller.unregister(self._transport.fileno())
+                        with self._lock:
+                            self._attached = False
+                            self._tx.clear()
         except Exception as exc:  # a background thread must not die with a traceback
             self.error = exc
             # A dead board must not leave the host waiting: hang up, as a crashed board would.
             with self._lock:
                 self._transport.close()
+
+    def _host_changes(self) -> list[bool]:
+        """Whether the host has the port open, at each change since the last look, in order."""
+        if self._transport.watch_fileno() is None:
+            now = self._transport.host_attached()
+            return [now] if now != self._attached else []
+        changes = []
+        for opened in self._transport.opens_and_closes():
+            # The first open resets the board (DTR); a second program opening it does not.
+            self._opens = self._opens + 1 if opened else max(self._opens - 1, 0)
+            if self._opens == int(opened):
+                changes.append(opened)
+        return changes
 
     def _attach(self, t: float) -> None:
         # The host opened the port: DTR resets a real Uno, which then boots.

@@ -1,11 +1,12 @@
 """The virtual board's USB cable: a pseudo-terminal whose far end looks like a serial port.
 
 The board keeps the master side; any program opens the slave path (``port``)
-as it would open ``/dev/ttyACM0``. The master is in packet mode, so the board
-also learns when a host opens the port (the hang-up clears: a real Uno resets
-then) and when the host flushes its input (pyserial does so right after
-opening). Closing the master is pulling the cable: the host's next read or
-write fails.
+as it would open ``/dev/ttyACM0``. The board learns of every open and close of
+the port (a real Uno resets when the port opens) from inotify on Linux, so a
+quick close and reopen is not missed; elsewhere from the master's hang-up.
+The master is in packet mode, so the board also learns when the host flushes
+its input (pyserial does so right after opening). Closing the master is
+pulling the cable: the host's next read or write fails.
 
 >>> from labkit.sim.transport import PtyTransport
 >>> with PtyTransport() as cable:
@@ -15,6 +16,7 @@ write fails.
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import os
 import pty
@@ -30,6 +32,24 @@ from labkit.errors import SimulationError
 __all__ = ["PtyTransport"]
 
 _TIOCPKT_FLUSHREAD = 0x01
+_IN_OPEN, _IN_CLOSE = 0x20, 0x08 | 0x10  # inotify: opened; closed after writing or not
+_INOTIFY_EVENT = struct.Struct("iIII")
+
+
+def _watch_opens(path: str) -> int | None:
+    """An inotify descriptor reporting each open and close of ``path`` (None where there is none)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        init, add = libc.inotify_init1, libc.inotify_add_watch
+    except (OSError, AttributeError):
+        return None
+    fd = init(os.O_NONBLOCK | os.O_CLOEXEC)
+    if fd < 0:
+        return None
+    if add(fd, os.fsencode(path), _IN_OPEN | _IN_CLOSE) < 0:
+        os.close(fd)
+        return None
+    return int(fd)
 
 
 class PtyTransport:
@@ -48,6 +68,7 @@ class PtyTransport:
         os.set_blocking(master, False)
         fcntl.ioctl(master, termios.TIOCPKT, struct.pack("i", 1))
         self._fd: int | None = master
+        self._watch = _watch_opens(self.port)
         self._poller = select.poll()
         self._poller.register(master, select.POLLIN)
         self.link: Path | None = None
@@ -77,6 +98,29 @@ class PtyTransport:
         if self._fd is None:
             raise SimulationError("the virtual board's port is closed")
         return self._fd
+
+    def watch_fileno(self) -> int | None:
+        """A descriptor that becomes readable when the port is opened or closed (None: poll
+        :meth:`host_attached` instead)."""
+        return self._watch
+
+    def opens_and_closes(self) -> list[bool]:
+        """Since the last call, in order: True for each open of the port, False for each close."""
+        events: list[bool] = []
+        while self._watch is not None:
+            try:
+                data = os.read(self._watch, 4096)
+            except OSError:
+                break
+            offset = 0
+            while offset < len(data):
+                _, mask, _, name_length = _INOTIFY_EVENT.unpack_from(data, offset)
+                offset += _INOTIFY_EVENT.size + name_length
+                if mask & _IN_OPEN:
+                    events.append(True)
+                elif mask & _IN_CLOSE:
+                    events.append(False)
+        return events
 
     def host_attached(self) -> bool:
         """True while some program has the port open."""
@@ -116,6 +160,9 @@ class PtyTransport:
         fd, self._fd = self._fd, None
         if fd is not None:
             os.close(fd)
+        watch, self._watch = self._watch, None
+        if watch is not None:
+            os.close(watch)
         if self.link is not None:
             if self.link.is_symlink():
                 self.link.unlink()

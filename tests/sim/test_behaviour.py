@@ -273,3 +273,31 @@ def test_link_replaces_a_stale_link_but_not_a_file(tmp_path: Path) -> None:
     assert taken.read_text() == "mine"
     with pytest.raises(SimulationError, match="cannot link"):
         VirtualBoard(link=tmp_path / "no" / "such" / "folder" / "arduino")
+
+
+def test_closing_and_reopening_at_once_still_resets(board: VirtualBoard) -> None:
+    for _ in range(5):
+        host = booted(board.port)
+        host.send(0xF4, 13, 1, 0xF5, 13, 1)
+        assert board.pin(13).level == 1
+        host.close()
+        host = RawHost(board.port)  # within microseconds: the board must still see both
+        try:
+            host.wait_for(lambda r: r.command == 0xF9)
+            assert board.pin(13).level == 0
+        finally:
+            host.close()
+
+
+def test_what_the_host_wrote_just_before_closing_still_counts(board: VirtualBoard) -> None:
+    for _ in range(5):
+        host = booted(board.port)
+        host.send(0xF4, 13, 1, 0xF5, 13, 1)
+        assert board.pin(13).level == 1
+        host.send(0xF5, 13, 0)
+        host.close()
+        deadline = time.monotonic() + 2
+        while board.host_attached:
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+        assert board.pin(13).level == 0
