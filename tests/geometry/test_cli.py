@@ -61,3 +61,9 @@ def test_mistakes_are_one_line_on_stderr(tmp_path: Path, args: list[str], messag
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("labkit: error: ")
     assert message in result.stderr
+
+
+def test_the_slice_command_module_loads_without_the_heavy_libraries() -> None:
+    code = "import sys, labkit.geometry.cli; print(sorted({'numba', 'trimesh', 'matplotlib'} & set(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "[]", result.stderr
