@@ -30,10 +30,14 @@ from typing import Any
 import ipywidgets as widgets
 
 from labkit.errors import WidgetError
+from labkit.widgets._latest import LatestPerKey
 from labkit.widgets._rows import Row, row_for, set_if_changed
 from labkit.widgets._ticker import Ticker
 
 __all__ = ["BoardPanel"]
+
+# A new panel for a board closes the one before (a cell run again must not pile them up).
+_PANELS = LatestPerKey()
 
 
 class BoardPanel:
@@ -41,7 +45,8 @@ class BoardPanel:
 
     ``set(device, value)`` moves a control as a user would; ``readout(device)``
     reads a row's words; ``refresh()`` updates everything now (the panel also
-    does it ``refresh_hz`` times a second on the kernel's loop).
+    does it ``refresh_hz`` times a second on the kernel's loop). A new panel
+    for the same board closes this one.
 
     >>> from labkit import Board
     >>> with Board.connect("sim") as board:
@@ -54,6 +59,7 @@ class BoardPanel:
 
     def __init__(self, board: Any, refresh_hz: float = 10.0) -> None:
         self.board = board
+        self._closed = False
         self._header = widgets.HTML()
         self._rows: dict[Any, Row] = {}
         self._others: dict[Any, widgets.Label] = {}
@@ -62,6 +68,7 @@ class BoardPanel:
         """The ipywidgets box a notebook shows."""
         self.widget.add_class("labkit-board-panel")
         self._ticker = Ticker(self.refresh, refresh_hz, on_error=self._failed)
+        _PANELS.claim([board], self)
         self.refresh()
         self._ticker.start()
 
@@ -90,6 +97,8 @@ class BoardPanel:
     def refresh(self) -> None:
         """Bring the header and every row up to date, adding and removing rows as devices come and go."""
         board = self.board
+        if self._closed:
+            return
         if board.closed:
             self._ticker.stop()
             set_if_changed(self._header, "value", "<b>board closed</b>: connect again with Board.connect()")
@@ -101,7 +110,10 @@ class BoardPanel:
             row.refresh()
 
     def close(self) -> None:
-        """Stop refreshing and remove the panel from the notebook; the board stays open."""
+        """Stop refreshing and remove the panel from the notebook; the board stays open. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
         self._ticker.stop()
         self._sync_rows(())
         for widget in (self._header, self._list, self.widget):
@@ -136,6 +148,8 @@ class BoardPanel:
         return self.widget._repr_mimebundle_(**kwargs)
 
     def __repr__(self) -> str:
+        if self._closed:
+            return "<BoardPanel closed>"
         return f"<BoardPanel of {self.board!r}: {len(self._rows)} rows>"
 
 

@@ -40,6 +40,7 @@ import numpy as np
 
 from labkit.errors import WidgetError
 from labkit.widgets._devices import check_readable, device_label, listen
+from labkit.widgets._latest import LatestPerKey
 from labkit.widgets._ring import SampleRing
 from labkit.widgets._ticker import Ticker
 from labkit.widgets._trace_plot import TracePlot
@@ -52,6 +53,8 @@ __all__ = ["Scope"]
 MAX_CHANNELS = 8
 MAX_REDRAW_HZ = 30.0
 STATUS_EVERY_S = 1.0
+# A new Scope on a device closes the one before (a cell run again must not pile them up).
+_SCOPES = LatestPerKey()
 
 
 class Scope:
@@ -69,7 +72,9 @@ class Scope:
         Legend and column names; by default each device's kind and pin (``LightSensor A0``).
 
     Pause freezes the picture and the recording; ``to_csv``, ``to_numpy`` and
-    ``to_pandas`` export what is kept, one row per reading of any channel.
+    ``to_pandas`` export what is kept, one row per reading of any channel. A
+    device shows in one live Scope at a time: a new Scope on it closes the old
+    one, so running a cell again replaces its plot instead of adding one.
 
     >>> from labkit import Board
     >>> with Board.connect("sim") as board:
@@ -119,6 +124,7 @@ class Scope:
         """The last frame, as PNG bytes (empty before the first)."""
         self._status_at = (self._t0, 0, [0] * len(devices))
         self._build_widgets()
+        _SCOPES.claim(devices, self)
         self._unlisten = []
         for device, ring in zip(devices, self._rings, strict=True):
             self._unlisten.append(listen(device, self._recorder(ring)))

@@ -117,3 +117,17 @@ def test_the_panel_refreshes_itself_on_the_event_loop(board):
         return False
 
     assert asyncio.run(scenario())
+
+
+def test_a_new_panel_for_the_board_closes_the_old_one(board):
+    led = board.led(13)
+    first = BoardPanel(board)
+    second = BoardPanel(board)
+    assert repr(first) == "<BoardPanel closed>"
+    assert first.widget.comm is None
+    led.on()
+    first.refresh()  # a closed panel does nothing, not even raise
+    second.refresh()
+    assert second.control(led).value is True
+    second.close()
+    second.close()

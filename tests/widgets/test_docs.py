@@ -10,6 +10,7 @@ import pytest
 MODULES = [
     "labkit.widgets",
     "labkit.widgets._devices",
+    "labkit.widgets._latest",
     "labkit.widgets._picture",
     "labkit.widgets._ring",
     "labkit.widgets._ticker",

@@ -207,3 +207,15 @@ def test_closing_the_board_stops_the_scope(board, sensors):
     assert scope.stopped
     assert "devices were closed" in scope.widget.children[1].children[3].value
     assert len(scope.to_numpy()) > 0
+
+
+def test_a_new_scope_on_a_device_closes_the_old_one(sensors):
+    light, temperature, knob = sensors
+    first = Scope(light, temperature)
+    other = Scope(knob)
+    second = Scope(light)  # the cell with the first Scope, edited and run again
+    assert first.stopped and first.widget.comm is None
+    assert not other.stopped and not second.stopped
+    recorded = first.samples
+    wait_for(lambda: second.samples[0] > 5)
+    assert first.samples == recorded
