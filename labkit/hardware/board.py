@@ -477,9 +477,9 @@ class Board:
         last_stamp, last_arrival, mean_gap = last
         mean_gap += 0.05 * (arrival - last_arrival - mean_gap)
         period = max(self._interval, mean_gap)
-        # Never after the bytes came, never more than the bursts' jitter before
-        # (an FTDI bridge holds bytes up to 16 ms).
-        stamp = min(arrival, max(last_stamp + period, arrival - max(0.02, 2 * period)))
+        # Never after the bytes came; never so long before that a stall of the
+        # host (or an FTDI bridge holding bytes 16 ms) skews the clock for good.
+        stamp = min(arrival, max(last_stamp + period, arrival - max(0.1, 4 * period)))
         self._stamps[channel] = (stamp, arrival, mean_gap)
         return stamp
 

@@ -11,6 +11,7 @@ import pytest
 
 from labkit.errors import (
     BoardNotFoundError,
+    HardwareError,
     PinInUseError,
     PinInvalidError,
     PinModeError,
@@ -101,6 +102,9 @@ def test_labkit_board_sim_connects_the_virtual_board(monkeypatch: pytest.MonkeyP
 def test_a_device_without_a_board_needs_exactly_one_open() -> None:
     with pytest.raises(BoardNotFoundError, match="no board is connected: first run board = Board.connect"):
         LED(13)
+    with Board.connect("sim") as first, Board.connect("sim") as second:
+        with pytest.raises(HardwareError, match=f"2 boards are connected \\({first.port}, {second.port}\\): say which with board="):
+            LED(13)
 
 
 # -- finding a real board -----------------------------------------------------------------------

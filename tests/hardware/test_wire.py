@@ -14,6 +14,7 @@ import pytest
 from labkit.errors import (
     BoardClosedError,
     ConnectionLostError,
+    HardwareError,
     LabkitError,
     NotFirmataError,
     PinModeError,
@@ -198,6 +199,15 @@ def test_a_refused_device_sends_nothing_and_leaves_the_pin_free(firmata_peer: Pt
         board.led(4).on()
         board.servo(9, initial_angle=10)
         assert firmata_peer.wait_received(bytes([0xE9, 10, 0]))
+
+
+def test_an_input_that_never_reports_fails_and_frees_its_pin(firmata_peer: PtyPeer) -> None:
+    with Board.connect(firmata_peer.port, kit=None) as board:
+        with pytest.raises(HardwareError, match="A0 sent no reading within 2[.0-9]* s: is the board running StandardFirmata"):
+            board.analog_sensor("A0")
+        assert board.devices == ()
+        firmata_peer.keep_sending(lambda: analog(0, 300))
+        assert board.analog_sensor("A0").raw == 300
 
 
 def test_concurrent_writes_never_interleave(firmata_peer: PtyPeer) -> None:
