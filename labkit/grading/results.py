@@ -79,7 +79,7 @@ class SubmissionResult:
     def __str__(self) -> str:
         lines = [f"{self.assignment}: {_points(self.score)}/{_points(self.max_points)} points ({self.submission})"]
         for c in self.checks:
-            mark = "ok  " if c.status == "passed" else f"{c.status.upper():8}"
+            mark = f"{'ok' if c.status == 'passed' else c.status.upper():8}"
             lines.append(f"  {mark} {c.check} ({_points(c.points)}/{_points(c.max_points)})")
             if c.status != "passed":
                 lines.append(f"           {c.message}")
