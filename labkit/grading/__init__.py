@@ -38,17 +38,23 @@ no order; hardware exercises run on the virtual board (the grading kernel has
 ``LABKIT_BOARD=sim``), whose world a check cell sets before reading a sensor.
 nbval's own tags work on checks, e.g. ``raises-exception`` for a check whose
 reference output is an error. nbval compares text; images (``image/png``) and
-widget views are not compared, so a check about a plot prints numbers. The kernel's working folder is a copy of the
-assignment's folder (its data files, without notebooks), so relative paths
-work; before each check labkit puts the working folder back, in case a
-student's code changed directory.
+widget views are not compared, so a check about a plot prints numbers.
+
+The kernel's working folder is a copy of the assignment's folder (its data
+files, without notebooks), so relative paths work; before each check labkit
+puts the working folder back, in case a student's code changed directory.
+``labkit release`` copies the same files beside the student version, and
+stores each visible check's output in its metadata (``labkit.expected``),
+which the self-check compares against.
 
 Numbers that vary in the last digits
 ------------------------------------
 Before comparing, labkit applies ``labkit.grading.sanitizers.SANITIZERS``
 (float noise such as ``0.30000000000000004`` becomes ``0.3``, ``0.2999999999999998``
-becomes ``0.3``, memory addresses ``0x7f...`` become ``0xADDRESS``). An
-assignment adds its own regex/replacement pairs in the notebook's metadata
+becomes ``0.3``, memory addresses ``0x7f...`` become ``0xADDRESS``): digits
+after a run of five zeros or nines are noise. Regexes cannot round in general
+(``3.14159`` vs ``3.1416`` differ, a carry past the units digit as in
+``9.9999999`` is not handled), so print rounded values. An assignment adds its own regex/replacement pairs in the notebook's metadata
 (Edit > Notebook Metadata); they run after labkit's::
 
     {"labkit": {"sanitize": [{"regex": "took \\\\d+ ms", "replace": "took N ms"}]}}
