@@ -4,7 +4,9 @@
 host's bytes with :meth:`~StandardFirmata.receive`, let time pass with
 :meth:`~StandardFirmata.step`, and it hands its answers to ``send``. It follows
 the sketch on a real board: the version and firmware reports at boot, every
-pin reset to OUTPUT (analog pins to ANALOG) by SYSTEM_RESET, reserved pins (0
+pin reset to OUTPUT (analog pins to ANALOG) by SYSTEM_RESET, which only calls
+``pinMode(OUTPUT)`` so an LED that was on stays on (each pin keeps its PORT
+bit; a pin whose pull-up was on comes out high), reserved pins (0
 and 1, the USB serial on an Uno) listed with no modes and left alone, 10-bit
 ADC readings every sampling interval (at least 1 ms), digital ports reported
 on change, PWM only on PWM pins, servos on any digital pin (at most 12 on an
@@ -138,7 +140,8 @@ class StandardFirmata:
         self._parser = fm.FirmataParser()
         self._config = [fm.MODE_OUTPUT if self._digital[p] else fm.MODE_INPUT for p in range(total)]
         self._state = [0] * total
-        self._pullup = [False] * total
+        # Each pin's PORT bit: the level it drives as an output, its pull-up as an input.
+        self._latch = [False] * total
         self._output = [0.0] * total  # level or duty the pin drives
         self._traced = [0.0] * total  # the last value given to record(); pins start low
         self._servo_range: dict[int, tuple[int, int]] = {}
@@ -161,7 +164,7 @@ class StandardFirmata:
         self.sampling_ms = DEFAULT_SAMPLING_MS
         self._pulse.clear()
         self._state = [0] * self.total_pins
-        self._pullup = [False] * self.total_pins
+        self._latch = [False] * self.total_pins
         self._parser.reset()
         self._send(fm.encode_version(*PROTOCOL_VERSION))
         self._send(fm.encode_firmware(FIRMWARE_NAME, *FIRMWARE_VERSION))
@@ -174,7 +177,7 @@ class StandardFirmata:
         self._report_ports = [False] * self.total_ports
         for pin in range(self.total_pins):
             self._drive(pin, "off", 0.0, t)
-            self._pullup[pin] = False
+            self._latch[pin] = False
             if self._digital[pin]:
                 self._config[pin] = fm.MODE_INPUT
 
@@ -224,7 +227,7 @@ class StandardFirmata:
         servo_angle = self.world.servo_angle(pin, t) if pin in self.world.servo_pins else None
         pulse = self._pulse.get(pin) if mode == fm.MODE_SERVO else None
         if mode in (fm.MODE_INPUT, fm.MODE_PULLUP) and self._digital[pin]:
-            level = self.world.digital_level(pin, t, pull_up=self._pullup[pin])
+            level = self.world.digital_level(pin, t, pull_up=self._latch[pin])
             duty = float(level)
         elif mode == fm.MODE_SERVO:
             level = int(pulse is not None)
@@ -258,6 +261,7 @@ class StandardFirmata:
             pin = data[0]
             if pin < self.total_pins and self._digital[pin] and self._config[pin] == fm.MODE_OUTPUT:
                 self._state[pin] = data[1]
+                self._latch[pin] = data[1] != 0
                 self._drive(pin, "output", float(data[1] != 0), t)
         elif command == fm.REPORT_VERSION:
             self._send(fm.encode_version(*PROTOCOL_VERSION))
@@ -349,28 +353,31 @@ class StandardFirmata:
         if mode == fm.MODE_ANALOG:
             if channel is not None:
                 if digital:
-                    self._pullup[pin] = False
+                    self._latch[pin] = False  # pinMode(INPUT) also drops the pull-up
                     self._drive(pin, "off", 0.0, t)
                 self._config[pin] = fm.MODE_ANALOG
         elif mode == fm.MODE_INPUT:
             if digital:
-                self._pullup[pin] = False
+                self._latch[pin] = False
                 self._drive(pin, "off", 0.0, t)
                 self._config[pin] = fm.MODE_INPUT
         elif mode == fm.MODE_PULLUP:
             if digital:
-                self._pullup[pin] = True
+                self._latch[pin] = True
                 self._drive(pin, "off", 0.0, t)
                 self._config[pin] = fm.MODE_PULLUP
                 self._state[pin] = 1
         elif mode == fm.MODE_OUTPUT:
             if digital:
-                self._pullup[pin] = False
-                self._drive(pin, "output", 0.0, t)
+                if self._config[pin] == fm.MODE_PWM:
+                    self._latch[pin] = False  # digitalWrite(LOW) stops the timer
+                # Only pinMode(OUTPUT): the pin drives whatever its PORT bit holds (2.5.x),
+                # so an output left high, or a pin whose pull-up was on, comes out high.
+                self._drive(pin, "output", float(self._latch[pin]), t)
                 self._config[pin] = fm.MODE_OUTPUT
         elif mode == fm.MODE_PWM:
             if digital and pin in self.board.pwm_pins:
-                self._pullup[pin] = False
+                self._latch[pin] = False  # analogWrite(0) is digitalWrite(LOW)
                 self._drive(pin, "pwm", 0.0, t)
                 self._config[pin] = fm.MODE_PWM
         elif mode == fm.MODE_SERVO:
@@ -403,6 +410,7 @@ class StandardFirmata:
     def _detach_servo(self, pin: int, t: float) -> None:
         if self._servo_range.pop(pin, None) is not None:
             # Servo.detach() stops the pulses; the pin stays an output, low.
+            self._latch[pin] = False
             self._drive(pin, "output", 0.0, t)
 
     def _servo_write(self, pin: int, value: int, t: float) -> None:
@@ -426,6 +434,8 @@ class StandardFirmata:
         elif mode == fm.MODE_PWM:
             if pin in self.board.pwm_pins:
                 # analogWrite: 0 and 255 switch the pin fully; otherwise the 8-bit timer compare.
+                if value in (0, 255):
+                    self._latch[pin] = value == 255
                 duty = 0.0 if value == 0 else 1.0 if value == 255 else (value & 0xFF) / 255.0
                 self._drive(pin, "pwm", duty, t)
             self._state[pin] = value
@@ -438,10 +448,11 @@ class StandardFirmata:
                 continue
             bit = value >> (pin - port * 8) & 1
             if self._config[pin] == fm.MODE_OUTPUT:
+                self._latch[pin] = bool(bit)
                 self._drive(pin, "output", float(bit), t)
             elif bit and self._state[pin] != 1:
                 # Writing 1 to an INPUT pin turns its pull-up on (pinMode INPUT_PULLUP).
-                self._pullup[pin] = True
+                self._latch[pin] = True
             self._state[pin] = bit
 
     def _set_analog_reporting(self, channel: int, enable: int, t: float) -> None:
@@ -480,7 +491,7 @@ class StandardFirmata:
         for bit in range(8):
             if mask >> bit & 1:
                 pin = port * 8 + bit
-                value |= self.world.digital_level(pin, t, pull_up=self._pullup[pin]) << bit
+                value |= self.world.digital_level(pin, t, pull_up=self._latch[pin]) << bit
         return value
 
     def _output_port(self, port: int, value: int, force: bool) -> None:

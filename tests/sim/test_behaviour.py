@@ -24,17 +24,29 @@ def digital_reports(host: RawHost, seconds: float, port: int = 0) -> list[int]:
     return [r.value for r in host.pump(seconds) if r.command == 0x90 and r.channel == port]
 
 
-def test_system_reset_puts_every_pin_back(board: VirtualBoard, host: RawHost) -> None:
-    host.send(0xF4, 13, 1, 0x91, 0x20, 0)
+def test_system_reset_puts_modes_back_but_not_the_levels(board: VirtualBoard, host: RawHost) -> None:
+    host.send(0xF4, 13, 1, 0x91, 0x20, 0)  # D13 output, high
+    host.send(0xF4, 4, 11)  # D4 input with pull-up
+    host.send(0xF4, 5, 3, 0xE5, 100, 0)  # D5 PWM
     host.sysex(0x70, 9, 544 & 0x7F, 544 >> 7, 2400 & 0x7F, 2400 >> 7)
     host.send(0xC0, 1)
     host.pump(0.05)
     assert board.pin(13).level == 1 and board.pin(9).mode == "servo"
     host.send(0xFF)
     host.pump(0.05)
-    assert board.pin(13).level == 0 and board.pin(9).mode == "output"
+    assert [board.pin(p).mode for p in (4, 5, 9, 13)] == ["output"] * 4
+    # StandardFirmata 2.5 only calls pinMode(OUTPUT): each pin drives what its PORT bit held.
+    assert board.pin(13).level == 1 and board.pin(4).level == 1
+    assert board.pin(5).level == 0 and board.pin(9).level == 0  # PWM and servo end low
     assert not any(r.command == 0xE0 for r in host.pump(0.1))  # reporting is off again
     assert board.pin("A0").mode == "analog"
+
+
+def test_switching_an_input_with_pull_up_to_output_drives_it_high(board: VirtualBoard, host: RawHost) -> None:
+    host.send(0xF4, 7, 11, 0xF4, 7, 1)
+    assert board.pin(7).level == 1
+    host.send(0xF4, 7, 0, 0xF4, 7, 1)  # plain INPUT drops the pull-up first
+    assert board.pin(7).level == 0
 
 
 def test_reopening_the_port_resets_the_board(board: VirtualBoard) -> None:
