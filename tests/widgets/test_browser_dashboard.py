@@ -45,8 +45,8 @@ def test_the_servo_follows_the_keyboard(dashboard):
     slider.locator(".noUi-handle").focus()
     readout = slider.locator(".widget-readout")
     for angle in range(46, 46 + SERVO_STEPS):
-        # One press at a time, as a person watching the number would: presses faster than the
-        # kernel's echo of the last value can be lost by ipywidgets' slider.
+        # One press at a time, as a person watching the number would, so each step is seen
+        # (under load the frontend batches fast changes: the kernel may skip values).
         dashboard.keyboard.press("ArrowRight")
         readout.filter(has_text=re.compile(rf"^{angle}$")).wait_for(timeout=LONG_MS)
     target = 45 + SERVO_STEPS
