@@ -6,7 +6,7 @@ import time
 
 from labkit.profiles import load_board
 from labkit.sim import VirtualBoard
-from tests.sim.host import RawHost, Reply
+from tests.sim.host import RawHost
 
 UNO = load_board("uno")
 
@@ -155,7 +155,3 @@ def test_several_boards_at_once() -> None:
             host.close()
         for b in boards:
             b.close()
-
-
-def reply_value(reply: Reply) -> int:
-    return reply.value
