@@ -146,6 +146,11 @@ class Scope:
         return self._stopped
 
     @property
+    def status(self) -> str:
+        """The line beside the buttons: live, paused or stopped (and why), readings/s, frames/s."""
+        return str(self._status.value)
+
+    @property
     def samples(self) -> tuple[int, ...]:
         """Readings recorded per channel since the start (the window keeps the last ones)."""
         return tuple(ring.total for ring in self._rings)
@@ -271,11 +276,12 @@ class Scope:
         self._save_button = widgets.Button(description="Save CSV", icon="download",
                                            tooltip="write scope.csv in the notebook's folder")
         self._status = widgets.Label()
+        self._note = widgets.Label()
         self._pause_button.observe(self._on_pause_toggled, "value")
         self._stop_button.on_click(lambda _: self.stop())
         self._save_button.on_click(self._on_save)
         self._controls = widgets.HBox([self._pause_button, self._stop_button, self._save_button,
-                                       self._status])
+                                       self._status, self._note])
         self.widget = widgets.VBox([self._image, self._controls])
         """The ipywidgets box a notebook shows."""
         self.widget.add_class("labkit-scope")
@@ -290,7 +296,7 @@ class Scope:
 
     def _on_save(self, _: object) -> None:
         path = self.to_csv("scope.csv")
-        self._status.value = f"saved {path} ({len(self.to_numpy())} rows)"
+        self._note.value = f"saved {path} ({len(self.to_numpy())} rows)"
 
     def _recorder(self, ring: SampleRing) -> Any:
         def record(t: float, value: float) -> None:
