@@ -131,3 +131,23 @@ def test_a_new_panel_for_the_board_closes_the_old_one(board):
     assert second.control(led).value is True
     second.close()
     second.close()
+
+
+def test_every_kind_of_device_in_the_starter_kit_has_its_row(board):
+    rgb, buzzer, motion = board.rgb_led(3, 5, 6), board.buzzer(8), board.motion_sensor(7)
+    panel = BoardPanel(board)
+    assert isinstance(panel.control(rgb), widgets.ColorPicker)
+    panel.set(rgb, "#ff8000")
+    panel.set(buzzer, True)
+    sim = board.sim
+    assert eventually(lambda: (sim.pin(3).duty, round(sim.pin(5).duty, 2), sim.pin(6).duty) == (1.0, 0.5, 0.0))
+    assert eventually(lambda: sim.pin(8).level == 1)
+    assert rgb.color == pytest.approx((1.0, 128 / 255, 0.0))
+    board.sim.world.motion = True
+    assert eventually(lambda: (panel.refresh(), panel.readout(motion).endswith("· motion"))[1])
+    board.sim.world.motion = False
+    assert eventually(lambda: (panel.refresh(), panel.readout(motion).endswith("no motion"))[1])
+    rgb.color = (0.0, 0.0, 1.0)
+    panel.refresh()
+    assert panel.control(rgb).value == "#0000ff"
+    assert panel.readout(rgb) == "virtual board: D3 pwm 0%, D5 pwm 0%, D6 pwm 100%"
