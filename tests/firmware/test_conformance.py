@@ -67,10 +67,11 @@ def test_firmware_reports(virtual: VirtualBoard, client: pyfirmata2.Arduino) -> 
 
 def test_digital_output_reaches_the_pin_the_world_and_the_trace(virtual: VirtualBoard, client: pyfirmata2.Arduino) -> None:
     client.digital[13].write(1)
-    wait_until(lambda: virtual.pin(13).level == 1 and virtual.world.output("led") == 1.0)
-    assert virtual.pin(13).mode == "output"
+    assert virtual.pin(13).level == 1 and virtual.pin(13).mode == "output"  # no waiting on either
+    wait_until(lambda: virtual.world.output("led") == 1.0)
     client.digital[13].write(0)
-    wait_until(lambda: virtual.pin(13).level == 0 and virtual.world.output("led") == 0.0)
+    assert virtual.pin(13).level == 0
+    wait_until(lambda: virtual.world.output("led") == 0.0)
     rows = virtual.trace()
     assert rows[rows["pin"] == 13]["value"].tolist()[-2:] == [1.0, 0.0]
 

@@ -44,12 +44,12 @@ def test_version_report_after_the_reset_that_opening_causes(avr: FirmwareBackend
 
 def test_digital_write_shows_on_the_pin_and_in_the_trace(avr: FirmwareBackend, client: pyfirmata2.Arduino) -> None:
     client.digital[13].write(1)
-    wait_until(lambda: avr.pin(13).level == 1)
-    assert avr.pin(13).mode == "output"
+    # pin() first lets the firmware handle what the host wrote: a write that returned shows.
+    assert avr.pin(13).level == 1 and avr.pin(13).mode == "output"
     # A rising edge reaches the world once it is known not to start a servo pulse (< 3 ms).
     wait_until(lambda: avr.world.output("led") == 1.0, timeout=0.1)
     client.digital[13].write(0)
-    wait_until(lambda: avr.pin(13).level == 0)
+    assert avr.pin(13).level == 0
     rows = avr.trace()
     led = rows[rows["pin"] == 13]
     assert led["value"].tolist()[-2:] == [1.0, 0.0]

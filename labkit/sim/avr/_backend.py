@@ -34,6 +34,8 @@ __all__ = ["FirmwareBackend", "firmware_file"]
 
 # How often the world's inputs are sampled for the AVR.
 INPUT_PERIOD_S = 0.01
+# The longest pin() and trace() wait for the firmware to handle what the host wrote.
+SETTLE_TIMEOUT_S = 1.0
 SERVO_PERIOD_US = 20_000.0
 
 
@@ -100,6 +102,8 @@ class FirmwareBackend:
         self.error: BaseException | None = None
         self._inputs_changed = threading.Event()
         self._sent: dict[str, str] = {}
+        self._syncs = 0
+        self._synced = threading.Condition(self._lock)
         try:
             self._bridge = Bridge(hex_file, board, master)
         except BaseException:
@@ -126,6 +130,7 @@ class FirmwareBackend:
         """What ``pin`` does now, read from the simulated AVR's registers."""
         number = self.board.pin(pin)
         self._check()
+        self._settle()
         t = self.world.now()
         with self._lock:
             mode = self._decoder.mode(number)
@@ -154,6 +159,8 @@ class FirmwareBackend:
 
     def trace(self) -> np.ndarray:
         """Every change of what an output drives, as a structured array of ``TRACE_DTYPE``."""
+        if not self._closed:
+            self._settle()
         with self._lock:
             rows = np.array(self._trace, dtype=TRACE_DTYPE)
         # Held-back edges are told late: order by time.
@@ -199,6 +206,20 @@ class FirmwareBackend:
         if self.error is not None:
             raise SimulationError(f"the simulated board on {self.port} stopped: {self.error!r}") from self.error
 
+    def _settle(self) -> None:
+        """Wait until the firmware has handled what the host already wrote, as the emulation does.
+
+        So ``led.on(); vb.pin(13).level`` is 1: a write that returned shows here. It costs a
+        round trip to the bridge (a millisecond or two) while a host has the port open.
+        """
+        with self._lock:
+            if not self._decoder.attached:
+                return
+            self._syncs += 1
+            ticket = self._syncs
+            self._bridge.send(f"sync {ticket}")
+            self._synced.wait_for(lambda: self._decoder.synced >= ticket or self._closed, SETTLE_TIMEOUT_S)
+
     def _make_link(self, link: Path) -> None:
         if link.is_symlink():
             link.unlink()
@@ -228,6 +249,8 @@ class FirmwareBackend:
                         seen = self.world.now() - int(words[1]) / CLOCK_HZ
                         self._offset = seen if words[0] == "l" else min(self._offset, seen)
                     self._decoder.feed(words)
+                    if words[0] == "s":
+                        self._synced.notify_all()
                 if words[0] in ("p", "x"):
                     self._inputs_changed.set()  # a pin became an input or its pull-up changed
         except Exception as exc:  # a background thread must not die with a traceback

@@ -53,6 +53,7 @@ class PinDecoder:
         self.ended = False
         self.crashed = False
         self.attached = False
+        self.synced = -1  # the last sync answered
         self.registers = {pin: PinRegisters() for pin in pins.ports}
         self._sampled: dict[int, float] = {}
         self._driven: dict[int, tuple[str, float]] = {}
@@ -71,6 +72,8 @@ class PinDecoder:
             self._sampled[int(words[2])] = t
         elif kind == "c":
             self.attached = words[2] == "1"
+        elif kind == "s":
+            self.synced = int(words[2])
         elif kind == "x":
             for regs in self.registers.values():
                 regs.pulse_us, regs.rise_t = None, None

@@ -13,6 +13,7 @@
  *   in P BIT L         drive pin BIT of port P from outside: 0, 1 or z (let go)
  *   go                 start running
  *   reset              reset the AVR (the Uno's DTR line does this when a port opens)
+ *   sync N             answer "s CYCLE N" once the firmware has had what the host wrote
  *   quit
  * Events on stdout; CYCLE counts clock cycles from the start:
  *   ready                   loaded, waiting for "go"
@@ -22,6 +23,7 @@
  *   a CYCLE CH              the ADC converts channel CH (at most every 0.1 s per channel)
  *   t CYCLE                 simulated time goes on (every 10 ms)
  *   l CYCLE                 simulated time is locked to the wall clock from here
+ *   s CYCLE N               the answer to "sync N"
  *   x CYCLE                 the AVR was reset
  *   end CYCLE               the free run is over, or the AVR slept with interrupts off
  *   crash CYCLE             the firmware crashed (simavr stopped it)
@@ -91,6 +93,10 @@ static int client_open;            /* a program holds the other end of UART_FD *
 static int open_watch = -1;        /* inotify on the pty's path: tells every open */
 static avr_cycle_count_t reset_at; /* pending reset after a client opened, 0 if none */
 static int uart_xoff;
+static avr_uart_t *uart0;
+static int host_waiting;           /* the pty held unread bytes at the last poll */
+static long sync_id = -1;          /* a "sync" waiting for its answer */
+static int settled_ticks;          /* ticks since the firmware last had input to handle */
 static uint8_t rx_buf[4096];
 static size_t rx_len, rx_pos;
 static uint8_t tx_buf[4096];
@@ -314,6 +320,8 @@ static void command(char *line)
 		apply_input(p, bit);
 	} else if (!strcmp(line, "go")) {
 		running = 1;
+	} else if (sscanf(line, "sync %ld", &sync_id) == 1) {
+		/* answered from the tick */
 	} else if (!strcmp(line, "reset")) {
 		reset_pending = 1;
 	} else if (!strcmp(line, "quit")) {
@@ -418,7 +426,8 @@ static void poll_outside(int timeout_ms)
 		client_open = open_now;
 		fprintf(events, "c %llu %d\n", (unsigned long long)avr->cycle, open_now);
 	}
-	if ((fds[1].revents & POLLIN) && rx_pos == rx_len) {
+	host_waiting = (fds[1].revents & POLLIN) != 0;
+	if (host_waiting && rx_pos == rx_len) {
 		ssize_t n = read(uart_fd, rx_buf, sizeof(rx_buf));
 		rx_pos = 0;
 		rx_len = n > 0 ? n : 0;
@@ -458,6 +467,13 @@ static avr_cycle_count_t tick(avr_t *a, avr_cycle_count_t when, void *param)
 		poll_outside(ahead > 0 ? (int)(ahead * 1000) : 0);
 	}
 	feed_uart();
+	/* Settled: every byte the host wrote is in the firmware's hands for a full tick. */
+	int settled = rx_pos == rx_len && !host_waiting && uart0->input.read == uart0->input.write;
+	settled_ticks = settled ? settled_ticks + 1 : 0;
+	if (sync_id >= 0 && settled_ticks >= 2) {
+		fprintf(events, "s %llu %ld\n", (unsigned long long)a->cycle, sync_id);
+		sync_id = -1;
+	}
 	return when + tick_cycles;
 }
 
@@ -515,6 +531,11 @@ static void hook_peripherals(void)
 						pwms[pwm_count++] = (pwm_t){ t, c, &ports[i], pin.bit, -1 };
 			}
 		}
+	for (avr_io_t *io = avr->io_port; io; io = io->next)
+		if (!strcmp(io->kind, "uart") && ((avr_uart_t *)io)->name == '0')
+			uart0 = (avr_uart_t *)io;
+	if (!uart0)
+		die("this MCU has no USART0");
 	avr_irq_register_notify(avr_io_getirq(avr, AVR_IOCTL_UART_GETIRQ('0'), UART_IRQ_OUTPUT), on_uart_out, NULL);
 	avr_irq_register_notify(avr_io_getirq(avr, AVR_IOCTL_UART_GETIRQ('0'), UART_IRQ_OUT_XON), on_xon, NULL);
 	avr_irq_register_notify(avr_io_getirq(avr, AVR_IOCTL_UART_GETIRQ('0'), UART_IRQ_OUT_XOFF), on_xoff, NULL);
