@@ -501,3 +501,35 @@ def reverse_loops(points, loop_start, flip):
                     points[lo, c], points[hi, c] = points[hi, c], points[lo, c]
                 lo += 1
                 hi -= 1
+
+
+@njit(cache=True, parallel=True)
+def face_slopes(vertices, faces):
+    """Per face: z of the unit normal, twice the area, lowest and highest z; each (m,) float64.
+
+    A degenerate face gets a normal z of 0 (a wall: never an overhang).
+    """
+    m = faces.shape[0]
+    normal_z = np.empty(m)
+    double_area = np.empty(m)
+    z_low = np.empty(m)
+    z_high = np.empty(m)
+    for f in prange(m):
+        a = faces[f, 0]
+        b = faces[f, 1]
+        c = faces[f, 2]
+        ux = vertices[b, 0] - vertices[a, 0]
+        uy = vertices[b, 1] - vertices[a, 1]
+        uz = vertices[b, 2] - vertices[a, 2]
+        vx = vertices[c, 0] - vertices[a, 0]
+        vy = vertices[c, 1] - vertices[a, 1]
+        vz = vertices[c, 2] - vertices[a, 2]
+        nx = uy * vz - uz * vy
+        ny = uz * vx - ux * vz
+        nz = ux * vy - uy * vx
+        length = np.sqrt(nx * nx + ny * ny + nz * nz)
+        double_area[f] = length
+        normal_z[f] = nz / length if length > 0 else 0.0
+        z_low[f] = min(vertices[a, 2], min(vertices[b, 2], vertices[c, 2]))
+        z_high[f] = max(vertices[a, 2], max(vertices[b, 2], vertices[c, 2]))
+    return normal_z, double_area, z_low, z_high

@@ -80,23 +80,21 @@ def check_printability(stack: SliceStack, nozzle: float = 0.4, max_overhang_deg:
     >>> 0.1 < report.overhang_fraction < 0.2, report.watertight
     (True, True)
     """
-    v, f = stack.vertices, stack.faces
-    corners = v[f]
-    a = corners[:, 1] - corners[:, 0]
-    b = corners[:, 2] - corners[:, 0]
-    nx = a[:, 1] * b[:, 2] - a[:, 2] * b[:, 1]
-    ny = a[:, 2] * b[:, 0] - a[:, 0] * b[:, 2]
-    nz = a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]
-    double_area = np.sqrt(nx * nx + ny * ny + nz * nz)
-    nz = nz / np.maximum(double_area, 1e-300)
-    overhang_deg = np.degrees(np.arcsin(np.clip(-nz, 0.0, 1.0)))
-    on_bed = corners[:, :, 2].max(axis=1) <= v[:, 2].min() + stack.layer_height / 2
+    from labkit.geometry import _kernels
+
+    normal_z, double_area, z_low, z_high = _kernels.face_slopes(stack.vertices, stack.faces)
+    overhang_deg = np.degrees(np.arcsin(np.clip(-normal_z, 0.0, 1.0)))
+    on_bed = z_high <= z_low.min() + stack.layer_height / 2
     overhang = (overhang_deg > max_overhang_deg) & ~on_bed & (double_area > 0)
     fraction = float(double_area[overhang].sum() / max(double_area.sum(), 1e-300))
     z = stack.z
-    low = np.searchsorted(z, corners[overhang, :, 2].min(axis=1))
-    high = np.searchsorted(z, corners[overhang, :, 2].max(axis=1))
-    layers = np.unique(np.clip(np.concatenate([low, high]), 0, len(z) - 1)) if overhang.any() else np.empty(0, np.int64)
+    # A face overhangs on every layer it spans; report each layer once.
+    first = np.clip(np.searchsorted(z, z_low[overhang]), 0, len(z) - 1)
+    last = np.clip(np.searchsorted(z, z_high[overhang]), 0, len(z) - 1)
+    marks = np.zeros(len(z) + 1, np.int64)
+    np.add.at(marks, first, 1)
+    np.add.at(marks, last + 1, -1)
+    layers = np.flatnonzero(np.cumsum(marks[:-1]) > 0)
     thin = {}
     for layer in stack.layers:
         n = thin_regions(layer, layer.loops, nozzle)
