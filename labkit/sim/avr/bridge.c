@@ -10,9 +10,8 @@
  *
  * Commands on stdin, one per line. Settings sent before "go" apply from reset.
  *   adc CH MV          the voltage on ADC channel CH, in millivolts
- *   in P BIT L         drive pin BIT of port P from outside: 0, 1 or z (let go)
+ *   in P BIT L         drive pin BIT of port P from outside to level L (0 or 1)
  *   go                 start running
- *   reset              reset the AVR (the Uno's DTR line does this when a port opens)
  *   sync N             answer "s CYCLE N" once the firmware has had what the host wrote
  *   quit
  * Events on stdout; CYCLE counts clock cycles from the start:
@@ -155,22 +154,17 @@ static void on_port(avr_irq_t *irq, uint32_t value, void *param)
 	report_port(p, avr->data[p->io->r_ddr], value & 0xff);
 }
 
-/* Put an outside level on an input pin; the PIN bit is written directly because
- * the pin's IRQ filters out a value equal to its (possibly stale) last one. */
+/* Put the outside level on a driven pin. simavr keeps it as the pin's level while
+ * the pin is an input (over its pull-up); the PIN bit is written directly because the
+ * pin's IRQ filters out a value equal to its last one. Undriven pins are simavr's own. */
 static void apply_input(port_t *p, int bit)
 {
 	uint8_t mask = 1 << bit;
 	avr_ioport_external_t ext = { .name = p->io->name, .mask = p->ext_mask, .value = p->ext_value };
 	avr_ioctl(avr, AVR_IOCTL_IOPORT_SET_EXTERNAL(p->io->name), &ext);
-	int level;
-	if (p->ext_mask & mask)
-		level = (p->ext_value & mask) != 0;
-	else if (!(avr->data[p->io->r_ddr] & mask) && (avr->data[p->io->r_port] & mask))
-		level = 1; /* let go, with the pull-up on */
-	else
-		return;    /* let go and floating: the pin keeps its last level */
-	if (avr->data[p->io->r_ddr] & mask)
-		return;    /* an output: the outside level shows once it becomes an input */
+	if (!(p->ext_mask & mask) || (avr->data[p->io->r_ddr] & mask))
+		return; /* an output: the outside level shows once it becomes an input */
+	int level = (p->ext_value & mask) != 0;
 	if (level)
 		avr->data[p->io->r_pin] |= mask;
 	else
@@ -315,15 +309,13 @@ static void command(char *line)
 		if (!p)
 			return;
 		uint8_t mask = 1 << bit;
-		p->ext_mask = level == 'z' ? p->ext_mask & ~mask : p->ext_mask | mask;
+		p->ext_mask |= mask;
 		p->ext_value = level == '1' ? p->ext_value | mask : p->ext_value & ~mask;
 		apply_input(p, bit);
 	} else if (!strcmp(line, "go")) {
 		running = 1;
 	} else if (sscanf(line, "sync %ld", &sync_id) == 1) {
 		/* answered from the tick */
-	} else if (!strcmp(line, "reset")) {
-		reset_pending = 1;
 	} else if (!strcmp(line, "quit")) {
 		quitting = 1;
 	} else {
