@@ -59,6 +59,9 @@ DEFAULT_SAMPLING_S = 0.019
 # Long enough for an Uno to reset after the port opens (about 2 s), short
 # enough that a port that is not Firmata fails well within 8 s.
 DEFAULT_TIMEOUT_S = 5.0
+# The virtual board answers at once; only a machine loaded by a whole class's
+# grading makes it slow, and failing then would blame the student.
+SIM_TIMEOUT_S = 15.0
 # The kit a board gets when none is named, if it is wired for that board.
 DEFAULT_KIT = "starter"
 
@@ -173,7 +176,7 @@ class Board:
         profile: str | None = None,
         kit: str | None = "auto",
         sampling_interval: float = DEFAULT_SAMPLING_S,
-        timeout: float = DEFAULT_TIMEOUT_S,
+        timeout: float | None = None,
         seed: int = 0,
     ) -> Board:
         """Connect to a board: ``"sim"``, a serial port path, or (no argument) the one on USB.
@@ -184,7 +187,8 @@ class Board:
         (``uno``, ``nano``, ``mega2560``, ``leonardo``); ``kit`` names what is wired
         to it (``"auto"``: the starter kit when the board is an Uno; None: none).
         ``sampling_interval`` is how often analog inputs are sampled, in seconds
-        (1 ms to 16 s). ``timeout`` bounds the wait for the board's first report.
+        (1 ms to 16 s). ``timeout`` bounds the wait for the board's first report
+        (default 5 s on a serial port, 15 s on the virtual board).
         ``seed`` makes a virtual board's world repeatable.
 
         A board already open on the same port in this process (a notebook cell
@@ -208,6 +212,8 @@ class Board:
 
             sim = start_virtual_board(board_profile.name, kit_profile.name if kit_profile else None, seed)
             port = sim.port
+        if timeout is None:
+            timeout = DEFAULT_TIMEOUT_S if sim is None else SIM_TIMEOUT_S
         previous = _registry.take(port)
         if previous is not None:
             previous.close()
@@ -397,9 +403,11 @@ class Board:
                     self._quietly(bytes([REPORT_ANALOG | channel, 0]))
                 if self._digital_inputs.get(number) is device:
                     del self._digital_inputs[number]
-                    port = number // 8
+                    port, bit = divmod(number, 8)
                     if not any(p // 8 == port for p in self._digital_inputs):
                         self._quietly(bytes([REPORT_DIGITAL | port, 0]))
+                    if self._output_masks.get(port, 0) >> bit & 1 and self._usable():
+                        self._digital_write(number, False)  # the pull-up of a Firmata 2.4 input
             if device in self._devices:
                 self._devices.remove(device)
 
@@ -440,7 +448,13 @@ class Board:
 
     def _start_digital(self, pin: int, mode: str, device: DigitalInputDevice) -> None:
         self._digital_inputs[pin] = device
-        self._set_mode(pin, mode)
+        if mode == "input_pullup" and (self._firmware.protocol or self._firmware.version) < (2, 5):
+            # Firmata before 2.5 has no INPUT_PULLUP mode ("Unknown pin mode", and
+            # the pin stays an output): there an input written HIGH pulls up.
+            self._set_mode(pin, "input")
+            self._digital_write(pin, True)
+        else:
+            self._set_mode(pin, mode)
         # Sent even when the port reports already: the firmware answers with the
         # port's levels, which gives the new input its first value.
         self._send(bytes([REPORT_DIGITAL | pin // 8, 1]))

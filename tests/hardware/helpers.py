@@ -17,9 +17,11 @@ import time
 import tty
 from collections.abc import Callable
 
-# What StandardFirmata 2.5 on an Uno says about itself.
-VERSION_REPORT = bytes([0xF9, 2, 5])
-FIRMWARE_REPORT = bytes([0xF0, 0x79, 2, 5]) + b"".join(bytes([c, 0]) for c in b"PeerFirmata") + bytes([0xF7])
+
+def reports(version: tuple[int, int]) -> bytes:
+    """The version and firmware reports of a StandardFirmata of ``version``."""
+    name = b"".join(bytes([c, 0]) for c in b"PeerFirmata")
+    return bytes([0xF9, *version, 0xF0, 0x79, *version]) + name + bytes([0xF7])
 
 
 def analog(channel: int, value: int) -> bytes:
@@ -36,14 +38,15 @@ class PtyPeer:
     """A pty whose master side this test drives; ``port`` is what labkit opens.
 
     ``answer_firmata`` makes it answer the version and firmware queries like a
-    board; ``received`` holds every byte the host wrote.
+    StandardFirmata of ``version``; ``received`` holds every byte the host wrote.
     """
 
-    def __init__(self, answer_firmata: bool = False) -> None:
+    def __init__(self, answer_firmata: bool = False, version: tuple[int, int] = (2, 5)) -> None:
         self.master, self._slave = os.openpty()
         tty.setraw(self._slave)
         self.port = os.ttyname(self._slave)
         self.answer_firmata = answer_firmata
+        self.version = version
         self.received = bytearray()
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -62,7 +65,7 @@ class PtyPeer:
             with self._lock:
                 self.received += data
             if self.answer_firmata and (b"\xf9" in data or b"\xf0\x79\xf7" in data):
-                self.send(VERSION_REPORT + FIRMWARE_REPORT)
+                self.send(reports(self.version))
 
     def send(self, data: bytes) -> None:
         """Write ``data`` to the host."""
