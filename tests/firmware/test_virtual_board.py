@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -89,3 +92,30 @@ def test_a_crash_surfaces_on_the_next_call(write_sketch: Callable[[str, str], Pa
         time.sleep(1.0)
         with pytest.raises(SimulationError, match="crashed"):
             vb.pin(13)
+
+
+def test_labkit_sim_runs_standard_firmata_until_ctrl_c(standard_firmata: Path) -> None:
+    process = subprocess.Popen([sys.executable, "-m", "labkit", "sim", "--firmware", "StandardFirmata"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        port = process.stdout.readline().strip()
+        fd = open_raw(port)
+        try:
+            read_until(fd, bytes([0xF9, 2, 4]))  # opening resets it; then it reports its version
+        finally:
+            os.close(fd)
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+
+
+def test_the_nanos_build_is_firmata_2_3(standard_firmata: Path) -> None:
+    with VirtualBoard(profile="nano", kit=None, firmware="StandardFirmata") as vb:
+        fd = open_raw(vb.port)
+        try:
+            read_until(fd, bytes([0xF9, 2, 3]))
+            os.write(fd, bytes([0xF4, 13, 1, 0x91, 0x20, 0x00]))  # pin 13 OUTPUT, then HIGH
+            assert vb.pin(13).level == 1
+        finally:
+            os.close(fd)
