@@ -35,6 +35,8 @@ VARIANTS = {"uno": ("standard", "AVR_UNO"), "nano": ("eightanaloginputs", "AVR_N
 # Flash left for the sketch beside the bootloader, by MCU.
 FLASH_BYTES = {"atmega328p": 32256, "atmega2560": 253952}
 F_CPU = 16_000_000
+# Built sketches kept in the cache; the oldest go first.
+KEPT_BUILDS = 64
 # The Arduino IDE's flags (platform.txt); Debian's gcc-avr 5 needs DECIMAL_DIG spelled out.
 C_FLAGS = ["-c", "-g", "-Os", "-std=gnu11", "-ffunction-sections", "-fdata-sections", "-flto",
            "-fno-fat-lto-objects"]
@@ -185,6 +187,12 @@ def _sizes(elf: Path) -> tuple[int, int]:
     return text + data, data + bss
 
 
+def _prune(folder: Path) -> None:
+    builds = sorted((p for p in folder.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
+    for old in builds[:-KEPT_BUILDS]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
 def compile_sketch(sketch: Path, board: BoardProfile, shown_name: str) -> BuiltSketch:
     """Build ``sketch`` (a ``.ino``) for ``board`` into the cache; reuses an identical build."""
     text = sketch.read_text(encoding="utf-8", errors="replace")
@@ -223,6 +231,7 @@ def compile_sketch(sketch: Path, board: BoardProfile, shown_name: str) -> BuiltS
             raise
         shutil.rmtree(out, ignore_errors=True)
         os.replace(work, out)
+        _prune(out.parent)
     flash, ram = _sizes(elf)
     limit = FLASH_BYTES.get(board.mcu)
     if limit is not None and flash > limit:
