@@ -125,7 +125,8 @@ submission in turn ({REPEATS * BARE_SAMPLE} runs, median); labkit grades the who
 - Whole class: `--jobs 1` {one:.1f} s, `--jobs 2` {two:.1f} s: **{one / two:.2f}x faster** with two jobs
   (target 1.7x; this machine has 2 cores shared with other work, load average {load}).
 - labkit per submission is **{labkit_each / bare_each:.2f}x** bare nbval (target: within 1.3x). Most
-  of a bare run is starting Python and importing pytest, nbval and nbformat (about 1.5 s here);
+  of a bare run is starting Python and importing pytest, nbval and nbformat (1.5 s of a 2.7 s
+  run when this machine was idle), which load stretches most;
   labkit's pool workers import them once and start only a fresh kernel per submission, so
   student code still runs in its own process and folder.
 - Anchors quoted in the issue (not measured here): nbgrader about 4.2 s, otter-grader about 10 s
