@@ -22,12 +22,17 @@ from labkit.profiles import PinSpec
 if TYPE_CHECKING:
     from labkit.hardware.board import Board
 
-__all__ = ["Device", "Event"]
+__all__ = ["Device", "Event", "in_range"]
 
 T = TypeVar("T")
 
 # How often a blocking wait looks whether the board is still there.
 POLL_S = 0.05
+
+
+def in_range(value: object, low: float, high: float) -> bool:
+    """True for a real number (not a bool, not a string) from ``low`` to ``high``."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and low <= value <= high
 
 
 class _FrozenAfterInit(type):

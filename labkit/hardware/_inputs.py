@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from labkit.errors import BadCallbackError, HardwareError, ValueRangeError
-from labkit.hardware._device import Device, Event
+from labkit.hardware._device import Device, Event, in_range
 from labkit.profiles import PinSpec
 
 if TYPE_CHECKING:
@@ -112,7 +112,7 @@ class _InputDevice(Device):
         """
         import numpy as np
 
-        if not seconds >= 0:
+        if not in_range(seconds, 0, float("inf")):
             raise ValueRangeError(f"seconds must be 0 or more, not {seconds!r}")
         self._check()
         self._first_reading()
@@ -159,7 +159,7 @@ class DigitalInputDevice(_InputDevice):
         self, pin: PinSpec, *, board: Board | None = None, pull_up: bool = False, bounce_time: float | None = None
     ) -> None:
         super().__init__(board)
-        if bounce_time is not None and not 0 <= bounce_time <= 10:
+        if bounce_time is not None and not in_range(bounce_time, 0, 10):
             raise ValueRangeError(f"bounce_time must be from 0 to 10 seconds (or None), not {bounce_time!r}")
         self._pull_up = bool(pull_up)
         self._bounce = bounce_time or 0.0
@@ -360,7 +360,7 @@ class AnalogSensor(_InputDevice):
 
     @staticmethod
     def _checked_threshold(threshold: float) -> float:
-        if not 0 <= threshold <= 1:
+        if not in_range(threshold, 0, 1):
             raise ValueRangeError(f"threshold must be from 0 to 1, not {threshold!r}")
         return float(threshold)
 

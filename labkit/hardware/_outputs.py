@@ -9,10 +9,10 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from labkit.errors import HardwareError, ValueRangeError
-from labkit.hardware._device import Device
+from labkit.hardware._device import Device, in_range
 from labkit.profiles import PinSpec
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ FADE_FPS = 50
 
 
 def _seconds(name: str, value: float) -> float:
-    if not value >= 0:
+    if not in_range(value, 0, float("inf")):
         raise ValueRangeError(f"{name} must be 0 seconds or more, not {value!r}")
     return float(value)
 
@@ -236,15 +236,16 @@ class Buzzer(_DigitalOutput):
 class _PWMOutput(_OutputDevice):
     """Outputs whose level is a PWM duty cycle (0..255 on the wire)."""
 
-    def __init__(self, pins: Sequence[PinSpec], board: Board | None, active_high: bool, initial: Levels, pwm: bool) -> None:
+    def __init__(self, pins: Sequence[PinSpec], board: Board | None, active_high: bool, initial: object, pwm: bool) -> None:
         super().__init__(board, active_high)
         self._pwm = pwm
         mode = "pwm" if pwm else "output"
 
         def setup() -> None:
+            levels = self._levels_from("initial_value", initial)
             for number in self._pins:
                 self._board._set_mode(number, mode)
-            self._write(initial)
+            self._write(levels)
 
         self._attach([(p, mode) for p in pins], setup)
 
@@ -254,12 +255,18 @@ class _PWMOutput(_OutputDevice):
         else:
             self._board._digital_write(pin, level >= 0.5)
 
-    def _levels_from(self, name: str, values: Sequence[float]) -> Levels:
-        levels = tuple(float(v) for v in values)
+    def _levels_from(self, name: str, given: object) -> Levels:
+        """``given`` (a number, or one per pin) as levels, or a ValueRangeError saying what fits."""
+        values: Any = given if len(self._pins) > 1 else [given]
+        try:
+            levels = tuple(float(v) for v in values)
+        except (TypeError, ValueError):
+            levels = ()
+        what = "a number" if len(self._pins) == 1 else f"{len(self._pins)} numbers (red, green, blue)"
         if len(levels) != len(self._pins) or not all(0.0 <= v <= 1.0 for v in levels):
-            raise ValueRangeError(f"{name} must be {len(self._pins)} number(s) from 0 to 1, not {values!r}")
+            raise ValueRangeError(f"{name} must be {what} from 0 to 1, not {given!r}")
         if not self._pwm and any(v not in (0.0, 1.0) for v in levels):
-            raise ValueRangeError(f"{name} must be 0 or 1 on pins without PWM, not {values!r}")
+            raise ValueRangeError(f"{name} must be 0 or 1 on pins without PWM, not {given!r}")
         return levels
 
 
@@ -280,7 +287,7 @@ class PWMLED(_PWMOutput):
     def __init__(
         self, pin: PinSpec, *, board: Board | None = None, active_high: bool = True, initial_value: float = 0.0
     ) -> None:
-        super().__init__([pin], board, active_high, (float(initial_value),), pwm=True)
+        super().__init__([pin], board, active_high, initial_value, pwm=True)
 
     @property
     def value(self) -> float:
@@ -290,7 +297,7 @@ class PWMLED(_PWMOutput):
 
     @value.setter
     def value(self, value: float) -> None:
-        self._set(self._levels_from("PWMLED.value", [value]))
+        self._set(self._levels_from("PWMLED.value", value))
 
     @property
     def is_lit(self) -> bool:
@@ -344,8 +351,7 @@ class RGBLED(_PWMOutput):
         initial_value: Sequence[float] = (0.0, 0.0, 0.0),
         pwm: bool = True,
     ) -> None:
-        initial = tuple(float(v) for v in initial_value)
-        super().__init__([red, green, blue], board, active_high, initial, pwm)
+        super().__init__([red, green, blue], board, active_high, initial_value, pwm)
 
     @property
     def color(self) -> tuple[float, float, float]:
@@ -419,9 +425,9 @@ class Servo(Device):
         max_pulse_us: int = 2400,
     ) -> None:
         super().__init__(board)
-        if not 0 <= min_angle < max_angle <= 180:
+        if not (in_range(min_angle, 0, 180) and in_range(max_angle, 0, 180) and min_angle < max_angle):
             raise ValueRangeError(f"need 0 <= min_angle < max_angle <= 180, not {min_angle} and {max_angle}")
-        if not 0 < min_pulse_us < max_pulse_us <= 16383:
+        if not (in_range(min_pulse_us, 1, 16383) and in_range(max_pulse_us, 1, 16383) and min_pulse_us < max_pulse_us):
             raise ValueRangeError(
                 f"need 0 < min_pulse_us < max_pulse_us <= 16383 microseconds, not {min_pulse_us} and {max_pulse_us}"
             )
@@ -432,7 +438,7 @@ class Servo(Device):
         self._attach([(pin, "servo")], lambda: self._move(self._initial))
 
     def _checked(self, angle: float) -> int:
-        if isinstance(angle, bool) or not self._min_angle <= angle <= self._max_angle:
+        if not in_range(angle, self._min_angle, self._max_angle):
             raise ValueRangeError(
                 f"a servo angle must be from {self._min_angle:g} to {self._max_angle:g} degrees, not {angle!r}"
             )

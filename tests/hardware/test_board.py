@@ -59,6 +59,17 @@ def test_values_are_checked(board: Board) -> None:
         board.led(13).blink(on_time=-1)
     with pytest.raises(ValueRangeError, match="whole number >= 0"):
         board.led(12).blink(n=2.5)  # type: ignore[arg-type]
+    # Wrong types get the same clear error, not a TypeError from deep inside.
+    with pytest.raises(ValueRangeError, match="off_time must be 0 seconds or more, not '1'"):
+        board.led(11).blink(off_time="1")  # type: ignore[arg-type]
+    with pytest.raises(ValueRangeError, match="from 0 to 180 degrees, not 'ninety'"):
+        board.servo(9).angle = "ninety"  # type: ignore[assignment]
+    with pytest.raises(ValueRangeError, match="threshold must be from 0 to 1"):
+        board.light_sensor("A0", threshold="high")
+    with pytest.raises(ValueRangeError, match="bounce_time must be from 0 to 10 seconds"):
+        board.button(2, bounce_time=-0.1)
+    with pytest.raises(ValueRangeError, match="need 0 <= min_angle < max_angle <= 180"):
+        board.servo(10, min_angle=90, max_angle=45)
 
 
 # -- the board ---------------------------------------------------------------------------------

@@ -59,8 +59,12 @@ def test_pwm_led_dims_pulses_and_refuses_values_outside_0_to_1(board: Board) -> 
     led = board.pwm_led(5)
     led.value = 0.5
     assert eventually(lambda: board.sim.pin(5).duty == pytest.approx(128 / 255))
-    with pytest.raises(ValueRangeError, match="from 0 to 1, not \\[1.5\\]"):
+    with pytest.raises(ValueRangeError, match="PWMLED.value must be a number from 0 to 1, not 1.5"):
         led.value = 1.5
+    with pytest.raises(ValueRangeError, match="not 'bright'"):
+        led.value = "bright"  # type: ignore[assignment]
+    with pytest.raises(ValueRangeError, match="initial_value must be a number from 0 to 1, not 2"):
+        board.pwm_led(6, initial_value=2)
     led.pulse(fade_in_time=0.1, fade_out_time=0.1, n=1, background=False)
     duties = [row["value"] for row in board.sim.trace() if row["pin"] == 5]
     assert eventually(lambda: board.sim.pin(5).duty == 0)
@@ -73,7 +77,7 @@ def test_rgb_led_sets_three_duties(board: Board) -> None:
     rgb.color = (1, 0.5, 0)
     assert eventually(lambda: (board.sim.pin(3).duty, board.sim.pin(5).duty, board.sim.pin(6).duty) == (1.0, 128 / 255, 0.0))
     assert rgb.value == (1.0, 0.5, 0.0)
-    with pytest.raises(ValueRangeError, match="3 number"):
+    with pytest.raises(ValueRangeError, match=r"RGBLED.color must be 3 numbers \(red, green, blue\) from 0 to 1, not \(1, 0\)"):
         rgb.color = (1, 0)
     rgb.blink(on_time=0.02, off_time=0.02, on_color=(0, 0, 1), n=1, background=False)
     assert rgb.color == (0.0, 0.0, 0.0)
