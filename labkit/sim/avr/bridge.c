@@ -56,8 +56,9 @@
 #define MAX_PORTS 12
 #define MAX_PWM 24
 #define TICKS_PER_SECOND 1000
-/* Reset a little after a program opens the pty, once it has set up its termios. */
-#define CONNECT_RESET_SECONDS 0.02
+/* Held in reset this long after a program opens the pty, so that the program has set up
+ * the port (pyserial flushes its input right after opening) before the firmware starts. */
+#define CONNECT_HOLD_SECONDS 0.02
 /* After a reset, run unthrottled until the firmware first writes to its serial port
  * (StandardFirmata blinks its version for 2 s first), for at most this long. */
 #define FAST_BOOT_SECONDS 3.0
@@ -90,7 +91,6 @@ static int running, quitting, stdin_open = 1;
 static int reset_pending;
 static int client_open;            /* a program holds the other end of UART_FD */
 static int open_watch = -1;        /* inotify on the pty's path: tells every open */
-static avr_cycle_count_t reset_at; /* pending reset after a client opened, 0 if none */
 static int uart_xoff;
 static avr_uart_t *uart0;
 static int host_waiting;           /* the pty held unread bytes at the last poll */
@@ -406,7 +406,7 @@ static void poll_outside(int timeout_ms)
 	if (fds[2].revents & POLLIN) {
 		char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 		if (read(open_watch, buf, sizeof(buf)) > 0) /* only IN_OPEN is watched */
-			reset_at = avr->cycle + (avr_cycle_count_t)(CONNECT_RESET_SECONDS * avr->frequency);
+			reset_pending = 1;
 	}
 	if (fds[0].revents & (POLLIN | POLLHUP) && !read_commands()) {
 		/* Python has gone: a free run may finish, a real-time one must stop. */
@@ -428,10 +428,6 @@ static void poll_outside(int timeout_ms)
 
 static avr_cycle_count_t tick(avr_t *a, avr_cycle_count_t when, void *param)
 {
-	if (reset_at && a->cycle >= reset_at) {
-		reset_at = 0;
-		reset_pending = 1;
-	}
 	static int ticks;
 	if (++ticks % (TICKS_PER_SECOND / 100) == 0)
 		fprintf(events, "t %llu\n", (unsigned long long)a->cycle);
@@ -578,6 +574,10 @@ int main(int argc, char **argv)
 		if (reset_pending) {
 			reset_pending = 0;
 			reset_avr();
+			double until = wall_seconds() + CONNECT_HOLD_SECONDS;
+			for (double left; !quitting && (left = until - wall_seconds()) > 0;)
+				poll_outside((int)(left * 1000) + 1);
+			continue; /* another open may have come meanwhile */
 		}
 		int state = avr_run(avr);
 		if (state == cpu_Crashed) {
