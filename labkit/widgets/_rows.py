@@ -27,9 +27,12 @@ from labkit.hardware import (
 )
 from labkit.widgets._devices import device_label
 
-ROW_LAYOUT = widgets.Layout(align_items="center")
 CONTROL_STYLE = {"description_width": "140px"}
-CONTROL_LAYOUT = widgets.Layout(width="420px")
+
+
+def control_layout() -> widgets.Layout:
+    """A fresh layout per control: a Layout is a widget of its own, not to share between rows."""
+    return widgets.Layout(width="420px")
 
 
 def set_if_changed(widget: widgets.Widget, name: str, value: object) -> None:
@@ -48,7 +51,7 @@ class Row:
         self.device = device
         self.control = control
         self.board_view = widgets.Label(layout=widgets.Layout(min_width="260px"))
-        self.widget = widgets.HBox([control, self.board_view], layout=ROW_LAYOUT)
+        self.widget = widgets.HBox([control, self.board_view], layout=widgets.Layout(align_items="center"))
         self._syncing = False
 
     def on_user_change(self, write: Callable[[Any], None]) -> None:
@@ -122,7 +125,7 @@ class LevelRow(Row):
     def __init__(self, device: Any) -> None:
         super().__init__(device, widgets.FloatSlider(
             min=0.0, max=1.0, step=0.01, description=device_label(device),
-            style=CONTROL_STYLE, layout=CONTROL_LAYOUT))
+            style=CONTROL_STYLE, layout=control_layout()))
         self.on_user_change(lambda level: setattr(self.device, "value", float(level)))
         self.refresh_control()
 
@@ -163,7 +166,7 @@ class AngleRow(Row):
         angle = device.angle
         super().__init__(device, widgets.IntSlider(
             value=90 if angle is None else angle, min=0, max=180, description=device_label(device),
-            style=CONTROL_STYLE, layout=CONTROL_LAYOUT))
+            style=CONTROL_STYLE, layout=control_layout()))
         self.on_user_change(lambda angle: setattr(self.device, "angle", int(angle)))
 
     def refresh_control(self) -> None:
@@ -178,7 +181,7 @@ class ReadingRow(Row):
 
     def __init__(self, device: AnalogSensor) -> None:
         self.bar = widgets.FloatProgress(min=0.0, max=1.0, description=device_label(device),
-                                         style=CONTROL_STYLE, layout=CONTROL_LAYOUT)
+                                         style=CONTROL_STYLE, layout=control_layout())
         self.text = widgets.Label(layout=widgets.Layout(min_width="140px"))
         super().__init__(device, widgets.HBox([self.bar, self.text]))
 
