@@ -2,9 +2,10 @@
 
 Two sides that never wait on each other:
 
-- **Sampling** stays where the hardware layer delivers readings (its callback
-  thread): each reading is appended to the channel's ring buffer, nothing more.
-  No widget is touched and nothing is printed from that thread.
+- **Sampling** stays where the hardware layer delivers readings (its reader
+  thread, through ``device.add_listener``): each reading is appended to the
+  channel's ring buffer, nothing more. No widget is touched and nothing is
+  printed from that thread.
 - **Drawing** is one asyncio task on the kernel's event loop, 15 times a second
   by default: it copies the buffers, draws the new frame and sends it as one
   image update, so a Scope costs about 15 output messages a second whatever the
@@ -39,7 +40,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from labkit.errors import WidgetError
-from labkit.widgets._devices import check_readable, device_label, listen
+from labkit.widgets._devices import Listener, check_readable, device_label, listen
 from labkit.widgets._latest import LatestPerKey
 from labkit.widgets._ring import SampleRing
 from labkit.widgets._ticker import Ticker
@@ -291,14 +292,16 @@ class Scope:
         return self.widget._repr_mimebundle_(**kwargs)
 
     def _on_pause_toggled(self, change: dict[str, Any]) -> None:
-        if change["new"] != self._paused:
-            self.pause() if change["new"] else self.resume()
+        if change["new"] and not self._paused:
+            self.pause()
+        elif not change["new"] and self._paused:
+            self.resume()
 
     def _on_save(self, _: object) -> None:
         path = self.to_csv("scope.csv")
         self._note.value = f"saved {path} ({len(self.to_numpy())} rows)"
 
-    def _recorder(self, ring: SampleRing) -> Any:
+    def _recorder(self, ring: SampleRing) -> Listener:
         def record(t: float, value: float) -> None:
             if not self._paused:
                 ring.append(t - self._t0, float(value))
@@ -315,7 +318,7 @@ class Scope:
         then, redraws, totals = self._status_at
         if not force and now - then < STATUS_EVERY_S:
             return
-        state = "stopped" if self._stopped else "paused" if self._paused else "live"
+        state = self._state()
         elapsed = max(now - then, 1e-9)
         rates = [(ring.total - before) / elapsed for ring, before in zip(self._rings, totals, strict=True)]
         self._status_at = (now, self.redraws, [ring.total for ring in self._rings])
@@ -327,6 +330,8 @@ class Scope:
             f"{(self.redraws - redraws) / elapsed:.0f} frames/s"
         )
 
+    def _state(self) -> str:
+        return "stopped" if self._stopped else "paused" if self._paused else "live"
+
     def __repr__(self) -> str:
-        state = "stopped" if self._stopped else "paused" if self._paused else "live"
-        return f"<Scope of {', '.join(self.names)}: {state}, window {self.window}>"
+        return f"<Scope of {', '.join(self.names)}: {self._state()}, window {self.window}>"
