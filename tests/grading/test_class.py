@@ -71,7 +71,12 @@ def _submissions(week04: Path, subs: Path) -> list[Path]:
         answer(week04, subs / "pat" / "week04.ipynb", {2: SHOUT.replace("upper", "lower")}),
         answer(week04, subs / "qui.ipynb", {1: PEEK + AREA}),
         answer(week04, subs / "rex.ipynb", {2: "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)"}),
+        answer(week04, subs / "sam.ipynb", {2: STUBBORN}),
     ]
+
+
+# An endless loop that ignores the interrupt: the kernel has to be killed.
+STUBBORN = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"
 
 
 # A student looking for the notebook being graded, to read the expected outputs.
@@ -94,7 +99,7 @@ ALL = {"area", "area of a strip", "shout", "hidden shout", "folder", "timing"}
 
 def test_every_submission_gets_a_row_per_check(graded: Graded) -> None:
     students = {s for s, _ in graded.rows}
-    assert students == {"ann", "bob", "cho", "dan", "eve", "fay", "gus", "hal", "ivy", "jon", "kim", "lea", "mo", "ned", "oli", "pat", "qui", "rex"}
+    assert students == {"ann", "bob", "cho", "dan", "eve", "fay", "gus", "hal", "ivy", "jon", "kim", "lea", "mo", "ned", "oli", "pat", "qui", "rex", "sam"}
     for student in students:
         assert set(graded.statuses(student)) == ALL
     assert {r["status"] for r in graded.rows.values()} <= {"passed", "failed", "error", "timeout", "missing"}
@@ -139,6 +144,13 @@ def test_an_endless_loop_costs_its_checks_only(graded: Graded) -> None:
     assert statuses["shout"] == statuses["hidden shout"] == "timeout"
     assert "your answer cell 2 ran longer than 3 s" in graded.message("eve", "shout")
     assert statuses["area"] == statuses["folder"] == statuses["timing"] == "passed"
+
+
+def test_a_loop_that_ignores_the_interrupt_costs_the_checks_after_it(graded: Graded) -> None:
+    statuses = graded.statuses("sam")
+    assert statuses["area"] == statuses["area of a strip"] == "passed"
+    assert {statuses[c] for c in ("shout", "hidden shout", "folder", "timing")} == {"timeout"}
+    assert "your answer cell 2 ran longer than 3 s" in graded.message("sam", "timing")
 
 
 def test_a_student_ending_python_is_recorded_not_fatal(graded: Graded) -> None:
@@ -212,17 +224,17 @@ def test_the_summary_counts_the_class(graded: Graded) -> None:
     scores = {}
     for (student, _), row in graded.rows.items():
         scores[student] = scores.get(student, 0.0) + float(row["points"])
-    assert graded.summary.students == 18
+    assert graded.summary.students == 19
     assert graded.summary.max_points == 7
-    assert graded.summary.mean == pytest.approx(sum(scores.values()) / 18)
-    assert graded.summary.median == sum(sorted(scores.values())[8:10]) / 2
+    assert graded.summary.mean == pytest.approx(sum(scores.values()) / 19)
+    assert graded.summary.median == sorted(scores.values())[9]
     assert graded.summary.most_failed[0][1] >= graded.summary.most_failed[-1][1] > 0
-    assert "18 students" in str(graded.summary)
+    assert "19 students" in str(graded.summary)
 
 
 def test_feedback_pages_show_expected_and_actual_with_the_hint(graded: Graded) -> None:
     pages = sorted(p.stem for p in graded.feedback.glob("*.html"))
-    assert len(pages) == 18
+    assert len(pages) == 19
     page = (graded.feedback / "bob.html").read_text()
     assert "width times height" in page and "Expected" in page and "<pre>12\n</pre>" in page and "<pre>13\n</pre>" in page
     assert "<script" not in page and "http" not in page
