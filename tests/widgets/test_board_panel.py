@@ -151,3 +151,19 @@ def test_every_kind_of_device_in_the_starter_kit_has_its_row(board):
     panel.refresh()
     assert panel.control(rgb).value == "#0000ff"
     assert panel.readout(rgb) == "virtual board: D3 pwm 0%, D5 pwm 0%, D6 pwm 100%"
+
+
+def test_a_pulled_cable_stops_the_panel_and_says_why(board):
+    led = board.led(13)
+
+    async def scenario() -> str:
+        panel = BoardPanel(board, refresh_hz=20)
+        board.sim.unplug()
+        for _ in range(100):
+            await asyncio.sleep(0.02)
+            if panel.connection.startswith("<b>stopped</b>"):
+                break
+        led_row_kept = isinstance(panel.control(led), widgets.ToggleButton)
+        return panel.connection if led_row_kept else ""
+
+    assert "ConnectionLostError" in asyncio.run(scenario())
