@@ -49,6 +49,9 @@ ASK_AGAIN_S = 1.0
 WRITE_TIMEOUT_S = 2.0
 # Bytes kept to tell the user what a port that is not Firmata sent.
 SEEN_BYTES = 64
+# A version report this long after the handshake is the firmware booting again
+# (late answers to the handshake's queries come with the firmware's first words).
+RESTART_AFTER_S = 1.5
 
 
 
@@ -121,6 +124,7 @@ class FirmataLink:
         self._protocol: tuple[int, int] | None = None
         self._firmware: FirmwareInfo | None = None
         self._answered = threading.Event()
+        self._connected_at: float | None = None
         self.bytes_received = 0
         self._seen = bytearray()
         self.lost: str | None = None
@@ -157,6 +161,13 @@ class FirmataLink:
     def _dispatch(self, kind: str, a: int, b: object) -> None:
         if kind == "version" and isinstance(b, int):
             self._protocol = (a, b)
+            if self._connected_at is not None and self.arrival - self._connected_at > RESTART_AFTER_S:
+                # StandardFirmata reports its version when it starts: the board
+                # reset (a brown-out, its reset button), and every pin lost its set-up.
+                self.lost = (
+                    "the board restarted, so its pins lost their set-up; a servo or motor "
+                    "powered from the board's 5V pin can do that"
+                )
         elif kind == "sysex" and a == REPORT_FIRMWARE and isinstance(b, bytes) and len(b) >= 2:
             name = two_byte_iter_to_str(b[2:]) if len(b) > 2 else "unnamed firmware"
             self._firmware = FirmwareInfo(name, (b[0], b[1]), self._protocol)
@@ -179,6 +190,7 @@ class FirmataLink:
                 break
         self.check()
         if self._firmware is not None:
+            self._connected_at = time.monotonic()
             return FirmwareInfo(self._firmware.name, self._firmware.version, self._protocol)
         raise NotFirmataError(
             f"{self.port} did not answer as a Firmata board within {timeout:g} s: "
@@ -222,10 +234,11 @@ class FirmataLink:
             self.check()
 
     def check(self) -> None:
+        """Raise ``ConnectionLostError`` if the board went away (or restarted)."""
         if self.lost is not None:
             raise ConnectionLostError(
-                f"lost the connection to the board on {self.port} ({self.lost}): check the USB "
-                "cable, then connect again with Board.connect()"
+                f"lost the board on {self.port}: {self.lost}. Check the USB cable and the "
+                "board's power, then connect again with Board.connect()"
             )
 
     # -- closing ---------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from labkit.errors import (
 )
 from labkit.hardware import Board, CallbackWarning
 from labkit.sim import VirtualBoard
-from tests.hardware.helpers import PtyPeer, analog, digital, eventually
+from tests.hardware.helpers import PtyPeer, analog, digital, eventually, reports
 
 # -- connecting -------------------------------------------------------------------------------
 
@@ -302,7 +302,7 @@ def test_pulling_the_cable_raises_on_the_next_call_without_a_traceback(capfd: py
     time.sleep(0.05)
     board.sim.unplug()
     pulled = time.monotonic()
-    with pytest.raises(ConnectionLostError, match="check the USB cable"):
+    with pytest.raises(ConnectionLostError, match="Check the USB cable"):
         while time.monotonic() - pulled < 5:
             light.value  # noqa: B018
             time.sleep(0.01)
@@ -331,6 +331,19 @@ def test_a_peer_that_vanishes_during_a_wait_raises_at_once(firmata_peer: PtyPeer
         button.wait_for_press(timeout=5)
     assert time.monotonic() - started < 2.0
     board.close()
+
+
+def test_a_board_that_restarts_is_reported_on_the_next_call(firmata_peer: PtyPeer) -> None:
+    # A servo on the 5V pin can brown the board out: it reboots and forgets every pin mode.
+    with Board.connect(firmata_peer.port, kit=None) as board:
+        led = board.led(13)
+        time.sleep(1.6)
+        led.on()  # late answers to the connect's queries are no restart
+        firmata_peer.send(reports((2, 5)))  # what StandardFirmata says as it starts
+        with pytest.raises(ConnectionLostError, match="the board restarted, so its pins lost their set-up"):
+            for _ in range(200):
+                led.toggle()
+                time.sleep(0.01)
 
 
 # -- closing -----------------------------------------------------------------------------------
