@@ -32,8 +32,9 @@ ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 CHROMIUM = Path("/usr/bin/chromium")
-# Waits in the browser are on real conditions; this only bounds a hang (2 busy cores).
-LONG_MS = 90_000
+# Waits in the browser are on real conditions; this only bounds a hang. Generous: on a fresh
+# clone the notebook's kernel first compiles the slicer's Numba kernels, on 2 busy cores.
+LONG_MS = 180_000
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
