@@ -310,7 +310,7 @@ def chain_order(next_seg):
             has_pred[next_seg[s]] = True
     visited = np.zeros(n_seg, np.bool_)
     order = np.empty(n_seg, np.int32)
-    chain_pos = np.empty(n_seg + 1, np.int64)
+    chain_pos = np.empty(n_seg + 1, np.int32)
     n_chains = 0
     pos = 0
     for s in range(n_seg):

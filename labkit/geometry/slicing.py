@@ -230,6 +230,7 @@ def slice_arrays(
     np.cumsum(count, out=seg_offset[1:])
     del count
     start_xy, next_seg = _kernels.intersect_faces(vertices, faces, twin, k_lo, seg_offset, z0, h)
+    del twin  # memory: at fine layers the segments dwarf the mesh, keep only what the next step needs
     order, chain_pos, n_open = _kernels.chain_order(next_seg)
     del next_seg
     points, chain_start, chain_plane, chain_closed = _kernels.chain_points(
