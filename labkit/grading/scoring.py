@@ -37,7 +37,7 @@ def _answer_trouble(cell: MergedCell, record: Mapping[str, Any], timeout: float)
     if outcome == "timeout":
         return "timeout", f"{name} ran longer than {timeout:g} s and was stopped (an endless loop?)"
     if outcome == "died":
-        return "error", f"Python stopped while running {name} (exit(), os._exit() or a crash); the cells after it could not run"
+        return "error", f"Python stopped while running {name} (exit(), os._exit() or a crash)"
     if outcome == "error":
         return "error", f"{name} raised {record.get('error')}"
     return None
@@ -91,6 +91,8 @@ def score(assignment: Assignment, student: str, plan: list[MergedCell], records:
             troubles = (_answer_trouble(c, r, timeout) for c, r in suspects)
             found = next((t for t in troubles if t), None)
             status, message = found or _own(record, timeout, stopper)
+            if found and outcome in (None, "notrun"):
+                message += "; this check could not run"
         results.append(
             CheckResult(
                 student=student,

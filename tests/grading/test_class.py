@@ -151,6 +151,7 @@ def test_a_loop_that_ignores_the_interrupt_costs_the_checks_after_it(graded: Gra
     assert statuses["area"] == statuses["area of a strip"] == "passed"
     assert {statuses[c] for c in ("shout", "hidden shout", "folder", "timing")} == {"timeout"}
     assert "your answer cell 2 ran longer than 3 s" in graded.message("sam", "timing")
+    assert graded.message("sam", "timing").endswith("this check could not run")
 
 
 def test_a_student_ending_python_is_recorded_not_fatal(graded: Graded) -> None:
