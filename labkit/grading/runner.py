@@ -58,8 +58,11 @@ def grading_environment(board: str = "sim") -> dict[str, str]:
         "LABKIT_GRADING": "1",
         # Sets and dicts of strings print in the same order on every run.
         "PYTHONHASHSEED": "0",
-        # Only nbval and labkit's plugin: other installed plugins stay out of the way.
+        # Only nbval and labkit's plugin: other installed plugins, and the grader's own
+        # pytest settings, stay out of the way.
         "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+        "PYTEST_ADDOPTS": "",
+        "PYTEST_PLUGINS": "",
     }
 
 
