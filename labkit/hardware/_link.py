@@ -8,8 +8,9 @@ codec: its command constants and 7-bit helpers). What it does differently:
 - connecting waits for the firmware's own report (an Uno resets when the port
   opens and reports itself about 2 s later) instead of sleeping 5 s, and fails
   with what was seen when no report comes;
-- the reader never dies silently: a lost port is remembered and raised by the
-  next write, and nothing is printed from the thread.
+- the reader never dies silently: a lost port (or a board that restarted and
+  forgot its pin set-up) is remembered and raised by the next call, and nothing
+  is printed from the thread.
 
 >>> link = FirmataLink("/dev/ttyACM0", baud=57600, on_analog=print)   # doctest: +SKIP
 >>> link.handshake(timeout=5.0)                                        # doctest: +SKIP
@@ -18,6 +19,7 @@ FirmwareInfo(name='StandardFirmata.ino', version=(2, 5), protocol=(2, 5))
 
 from __future__ import annotations
 
+import errno
 import threading
 import time
 from collections.abc import Callable
@@ -38,10 +40,6 @@ from labkit.hardware._parser import FirmataParser
 
 __all__ = ["FirmataLink", "FirmwareInfo"]
 
-
-def _ignore(*message: object) -> None:
-    """Drop a message nobody asked for."""
-
 # How often the version is asked again while waiting: boards that do not reset
 # when the port opens (Leonardo, a virtual board) only answer when asked.
 ASK_AGAIN_S = 1.0
@@ -53,6 +51,9 @@ SEEN_BYTES = 64
 # (late answers to the handshake's queries come with the firmware's first words).
 RESTART_AFTER_S = 1.5
 
+
+def _ignore(*message: object) -> None:
+    """Drop a message nobody asked for."""
 
 
 @dataclass(frozen=True)
@@ -75,22 +76,22 @@ def open_serial(port: str, baud: int) -> serial.Serial:
     try:
         return serial.Serial(port, baud, timeout=0.1, write_timeout=WRITE_TIMEOUT_S, exclusive=True)
     except (serial.SerialException, OSError, ValueError) as exc:
-        text = str(exc)
-        if "No such file" in text or "could not open port" in text and "Errno 2" in text:
+        code = getattr(exc, "errno", None)
+        if code == errno.ENOENT:
             raise BoardNotFoundError(
                 f"there is no serial port {port!r} (run `labkit boards` to see the ports there are)"
             ) from None
-        if "Permission denied" in text or "Errno 13" in text:
-            raise HardwareError(
-                f"no permission to open {port}: on Linux add yourself to the 'dialout' group "
-                "(sudo usermod -aG dialout $USER) and log in again"
-            ) from None
-        if "Resource temporarily unavailable" in text or "exclusively lock" in text:
+        if code in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EBUSY):
             raise HardwareError(
                 f"{port} is already open in another program (the Arduino IDE's serial "
                 "monitor, another notebook?): close it there first"
             ) from None
-        raise HardwareError(f"cannot open {port}: {text}") from None
+        if code == errno.EACCES:
+            raise HardwareError(
+                f"no permission to open {port} (on Windows: another program has it open); on "
+                "Linux add yourself to the 'dialout' group (sudo usermod -aG dialout $USER) and log in again"
+            ) from None
+        raise HardwareError(f"cannot open {port}: {exc}") from None
 
 
 class FirmataLink:
@@ -118,8 +119,7 @@ class FirmataLink:
         self._serial = open_serial(port, baud)
         self._serial.reset_input_buffer()
         self._write_lock = threading.Lock()
-        ignore = _ignore
-        self._parser = FirmataParser(on_analog or ignore, on_digital or ignore, self._dispatch)
+        self._parser = FirmataParser(on_analog or _ignore, on_digital or _ignore, self._dispatch)
         self.arrival = 0.0
         self._protocol: tuple[int, int] | None = None
         self._firmware: FirmwareInfo | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +22,8 @@ from labkit.errors import (
 from labkit.hardware import LED, Board
 from labkit.hardware.ports import SerialPort, find_board, list_ports, usb_ids
 from labkit.sim import VirtualBoard
-from tests.hardware.helpers import eventually
+from tests.hardware.helpers import PtyPeer, eventually
+from tests.support import need_program
 
 # -- pins are checked against the profile -------------------------------------------------------
 
@@ -166,3 +168,15 @@ def test_a_program_that_ends_without_close_leaves_the_board_safe(tmp_path: Path)
         assert levels[-2:] == [1.0, 0.0]  # it was on, then switched off at exit
     finally:
         vb.close()
+
+
+def test_a_port_without_permission_says_how_to_get_it(peer: PtyPeer) -> None:
+    os.chmod(peer.port, 0)
+    code = "import sys\nfrom labkit import Board\nBoard.connect(sys.argv[1], kit=None)\n"
+    command = [sys.executable, "-c", code, peer.port]
+    if os.geteuid() == 0:  # root opens anything: try as nobody
+        command = [need_program("setpriv"), "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert f"HardwareError: no permission to open {peer.port}" in result.stderr
+    assert "usermod -aG dialout" in result.stderr
