@@ -253,46 +253,52 @@ def _plan_layer(layer: Layer, rings: list[np.ndarray], layer_height: float, s: P
         # Infill overlaps the innermost perimeter by a quarter width so they bond.
         region = offset.Execute(-(s.perimeters * w - w / 4) * SCALE) if s.perimeters else loops
         angle = math.pi / 4 if layer.index % 2 == 0 else 3 * math.pi / 4
-        infill = _rectilinear(region, w / s.infill, angle)
+        points = np.concatenate(rings) if rings else np.zeros((1, 2))
+        bounds = np.concatenate([points.min(axis=0), points.max(axis=0)])
+        infill = _rectilinear(region, bounds, w / s.infill, angle)
     shells.reverse()
     travel = _travel(shells, infill)
     return LayerPaths(z=top, perimeters=shells, infill=infill, travel=travel, lost_regions=lost)
 
 
-def _rectilinear(region: list, spacing: float, angle: float) -> np.ndarray:
-    """Parallel lines ``spacing`` mm apart at ``angle``, clipped to ``region``, in zigzag order."""
+def _rectilinear(region: list, bounds: np.ndarray, spacing: float, angle: float) -> np.ndarray:
+    """Parallel lines ``spacing`` mm apart at ``angle``, clipped to ``region``, in zigzag order.
+
+    ``region`` is in pyclipper's integers; ``bounds`` (xmin, ymin, xmax, ymax) mm encloses it.
+    Only the lines are built and rotated (two points each), so the region's many points
+    go to pyclipper as they are.
+    """
     import pyclipper
 
     if not region:
         return np.empty((0, 2, 2))
-    c, s = math.cos(angle), math.sin(angle)
-    rotate = np.array([[c, s], [-s, c]])  # world -> line frame
-    rotated = [np.asarray(p, np.float64) @ rotate.T for p in region if len(p)]
-    lo = np.min([r.min(axis=0) for r in rotated], axis=0)
-    hi = np.max([r.max(axis=0) for r in rotated], axis=0)
-    step = spacing * SCALE
-    ys = np.arange(math.floor(lo[1] / step) * step + step / 2, hi[1], step)
-    if len(ys) == 0:
+    along = np.array([math.cos(angle), math.sin(angle)])
+    across = np.array([-along[1], along[0]])
+    corners = np.array([[bounds[0], bounds[1]], [bounds[2], bounds[1]], [bounds[0], bounds[3]], [bounds[2], bounds[3]]])
+    reach, level = corners @ along, corners @ across
+    offsets = np.arange(math.floor(level.min() / spacing) * spacing + spacing / 2, level.max(), spacing)
+    if len(offsets) == 0:
         return np.empty((0, 2, 2))
     lines = np.stack(
-        [np.column_stack([np.full_like(ys, lo[0] - 1), ys]), np.column_stack([np.full_like(ys, hi[0] + 1), ys])],
+        [offsets[:, None] * across + (reach.min() - 1) * along, offsets[:, None] * across + (reach.max() + 1) * along],
         axis=1,
     )
     clipper = pyclipper.Pyclipper()
-    clipper.AddPaths([np.round(r).astype(np.int64).tolist() for r in rotated], pyclipper.PT_CLIP, True)
-    clipper.AddPaths(np.round(lines).astype(np.int64).tolist(), pyclipper.PT_SUBJECT, False)
+    clipper.AddPaths(region, pyclipper.PT_CLIP, True)
+    clipper.AddPaths(np.round(lines * SCALE).astype(np.int64).tolist(), pyclipper.PT_SUBJECT, False)
     tree = clipper.Execute2(pyclipper.CT_INTERSECTION, pyclipper.PFT_NONZERO, pyclipper.PFT_NONZERO)
     pieces = [p for p in pyclipper.OpenPathsFromPolyTree(tree) if len(p) == 2]
     if not pieces:
         return np.empty((0, 2, 2))
-    seg = np.asarray(pieces, np.float64)
-    seg.sort(axis=1)  # left end first, in the line frame
-    row = np.round((seg[:, 0, 1] - ys[0]) / step).astype(np.int64)
-    order = np.lexsort((seg[:, 0, 0], row))
+    seg = np.asarray(pieces, np.float64) / SCALE
+    backwards = seg[:, 1] @ along < seg[:, 0] @ along
+    seg[backwards] = seg[backwards, ::-1]
+    row = np.round((seg[:, 0] @ across - offsets[0]) / spacing).astype(np.int64)
+    order = np.lexsort((seg[:, 0] @ along, row))
     seg, row = seg[order], row[order]
-    # Boustrophedon: every other row runs right to left, so travel stays short.
+    # Boustrophedon: every other row runs the other way, so travel stays short.
     seg[row % 2 == 1] = seg[row % 2 == 1, ::-1]
-    return (seg @ rotate) / SCALE
+    return seg
 
 
 def _travel(shells: list[np.ndarray], infill: np.ndarray) -> np.ndarray:
