@@ -37,3 +37,5 @@ def firmata_client(port: str) -> Iterator[pyfirmata2.Arduino]:
         yield arduino
     finally:
         arduino.exit()
+        # Nobody reopens a port within milliseconds; the emulation's attach poll needs the pause.
+        time.sleep(0.1)

@@ -1,5 +1,5 @@
 """One set of host-side checks against both virtual boards: the Python emulation and the genuine
-StandardFirmata running on simavr, both driven by plain pyfirmata2 over a real pty.
+StandardFirmata running on simavr, both driven by plain pyfirmata2 (and labkit's Board) over a real pty.
 
 Every difference found is asserted here, per engine, with its reason:
 
@@ -24,9 +24,11 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
+import numpy as np
 import pyfirmata2
 import pytest
 
+from labkit.hardware import Board
 from labkit.sim import VirtualBoard
 from tests.firmware.helpers import firmata_client, wait_until
 
@@ -77,14 +79,16 @@ def test_digital_output_reaches_the_pin_the_world_and_the_trace(virtual: Virtual
 
 
 def test_blink_timing_in_the_trace(virtual: VirtualBoard, client: pyfirmata2.Arduino) -> None:
+    sent = []
     for level in (1, 0) * 3:
         client.digital[12].write(level)
+        sent.append(time.monotonic())
         time.sleep(0.1)
     rows = virtual.trace()
     times = rows[rows["pin"] == 12]["t_s"][-6:]
     assert len(times) == 6
-    # The host times the blink; both boards stamp the changes within a few milliseconds of it.
-    assert (times[1:] - times[:-1]).tolist() == pytest.approx([0.1] * 5, abs=0.03)
+    # The host times the blink; both boards stamp each change within a few milliseconds of its write.
+    assert np.diff(times).tolist() == pytest.approx(np.diff(sent).tolist(), abs=0.01)
 
 
 @pytest.mark.parametrize(("light", "knob", "celsius"), [(0.9, 0.25, 30.0), (0.05, 0.8, 18.5)])
@@ -178,10 +182,38 @@ def test_minimum_sampling_interval(virtual: VirtualBoard, client: pyfirmata2.Ard
     client.analog[3].enable_reporting()
     wait_until(lambda: len(stamps) > 20)
     start = len(stamps)
-    time.sleep(1.0)
+    time.sleep(2.0)
     window = stamps[start:]
     rate = (len(window) - 1) / (window[-1] - window[0])
     if genuine(virtual):
-        assert 80 < rate < 125  # no faster than every 10 ms (100 a second)
+        assert 70 < rate < 140  # every 10 ms (100 a second), never every 1 ms
     else:
         assert rate > 300
+
+
+@pytest.fixture
+def board(virtual: VirtualBoard) -> Iterator[Board]:
+    """labkit's own Board on the virtual board's port, as a student's notebook would open it."""
+    with Board.connect(virtual.port, profile="uno", kit="starter", sampling_interval=0.02) as connected:
+        yield connected
+
+
+def test_labkit_devices_work_on_both(virtual: VirtualBoard, board: Board) -> None:
+    assert board.firmware.name == "StandardFirmata.ino"
+    led = board.led(13)
+    led.on()
+    assert virtual.pin(13).level == 1
+    led.off()
+    assert virtual.pin(13).level == 0
+    light = board.light_sensor("A0")
+    virtual.world.light = 0.7
+    code = int(virtual.world.analog_voltage("A0") * 1024 / 5.0)
+    wait_until(lambda: light.raw == code)
+    servo = board.servo(9)
+    servo.angle = 120
+    wait_until(lambda: abs(virtual.world.servo_angle(9) - 120) < 1)
+    motion = board.motion_sensor(7)
+    virtual.world.motion = True
+    assert motion.wait_for_active(timeout=3)
+    virtual.world.motion = False
+    assert motion.wait_for_inactive(timeout=3)
