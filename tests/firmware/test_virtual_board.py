@@ -89,8 +89,16 @@ def test_link_unplug_and_close(standard_firmata: Path, tmp_path: Path) -> None:
 def test_a_crash_surfaces_on_the_next_call(write_sketch: Callable[[str, str], Path]) -> None:
     built = sketch.build(write_sketch("wild", "void setup() { delay(50); *(volatile uint8_t *)0x0900 = 1; }\nvoid loop() {}\n"))
     with VirtualBoard(firmware=str(built.hex)) as vb:
-        time.sleep(1.0)
-        with pytest.raises(SimulationError, match="crashed"):
+
+        def crashed() -> bool:
+            try:
+                vb.pin(13)
+            except SimulationError:
+                return True
+            return False
+
+        wait_until(crashed)
+        with pytest.raises(SimulationError, match="crashed: .*0900"):
             vb.pin(13)
 
 
