@@ -213,7 +213,7 @@ class FirmwareBackend:
         round trip to the bridge (a millisecond or two) while a host has the port open.
         """
         with self._lock:
-            if not self._decoder.attached:
+            if not self._decoder.attached or self._decoder.ended:
                 return
             self._syncs += 1
             ticket = self._syncs
