@@ -34,7 +34,8 @@ lint: venv
 
 # The simulated AVR's bridge, StandardFirmata (npm) and the Arduino core, built once into .cache/.
 firmware: venv system-deps
-	$(BIN)/python -c "from labkit.sim.avr import prepare; prepare()"
+	@$(BIN)/python -c "from labkit.sim.avr import prepare; prepare()" 2>/dev/null || echo \
+	  "labkit: could not prepare the simulated AVR (simavr, avr-gcc or npm missing?): its tests skip, or fail under CI=true"
 
 test: venv system-deps firmware lint
 	$(BIN)/python -m pytest
