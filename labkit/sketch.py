@@ -101,7 +101,7 @@ class SketchRun:
 
         numbers = [self.board.pin(p) for p in pins] if pins else sorted(set(self.trace["pin"].tolist()))
         if ax is None:
-            figure, ax = plt.subplots(figsize=(9, 1.4 + 0.5 * max(len(numbers), 1)), layout="constrained")
+            _, ax = plt.subplots(figsize=(9, 1.4 + 0.5 * max(len(numbers), 1)), layout="constrained")
         for row, pin in enumerate(numbers):
             rows = self.changes(pin)
             t = np.concatenate([[0.0], rows["t_s"], [self.seconds]])
