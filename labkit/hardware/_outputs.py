@@ -144,8 +144,12 @@ class _OutputDevice(Device):
         return any(level > 0 for level in self._levels)
 
     def _shutdown(self) -> None:
-        self._stop_animation()
         self._write(tuple(0.0 for _ in self._pins))
+
+    def close(self) -> None:
+        """Stop blinking, switch off and free the pins; calling it again does nothing."""
+        self._stop_animation()  # even when the board is gone and nothing can be written
+        super().close()
 
 
 class _DigitalOutput(_OutputDevice):

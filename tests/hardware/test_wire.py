@@ -401,3 +401,15 @@ def test_connect_waits_out_an_uno_resetting_when_the_port_opens() -> None:
         assert 2.0 <= took < 5.0  # the boot, then at once (the default timeout is 5 s)
         with pytest.raises(NotFirmataError, match="nothing at all"):
             Board.connect(vb.port, timeout=1.0)  # a timeout shorter than the reset
+
+
+def test_closing_leaves_no_thread_behind() -> None:
+    before = set(threading.enumerate())
+    with Board.connect("sim") as board:
+        board.led(13).blink(on_time=0.5, off_time=0.5)
+        board.button(2, bounce_time=0.05).when_pressed = print
+        board.sim.world.press("button")
+        board.light_sensor("A0").when_changed = lambda: None
+        board.sim.world.light = 0.9
+        time.sleep(0.1)
+    assert eventually(lambda: not set(threading.enumerate()) - before)
