@@ -13,7 +13,12 @@ import json
 import sys
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from labkit.geometry.printability import Printability
+    from labkit.geometry.slicing import SliceStack
+    from labkit.geometry.toolpaths import Toolpaths
 
 __all__ = ["register", "slice_command", "summary_json"]
 
@@ -85,7 +90,7 @@ def slice_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def summary_json(stack: Any, paths: Any) -> dict[str, Any]:
+def summary_json(stack: SliceStack, paths: Toolpaths) -> dict[str, Any]:
     """The ``--json`` document (DESIGN.md): per-layer ``loops`` is the number of closed loops.
 
     >>> summary_json(stack, paths)["layers"][0]                         # doctest: +SKIP
@@ -110,7 +115,7 @@ def summary_json(stack: Any, paths: Any) -> dict[str, Any]:
     }
 
 
-def summary_table(stack: Any, paths: Any, report: Any) -> str:
+def summary_table(stack: SliceStack, paths: Toolpaths, report: Printability) -> str:
     """The human summary printed by ``labkit slice``."""
     loops = sum(len(layer.loops) for layer in stack.layers)
     holes = sum(int((layer.outer != range(len(layer.loops))).sum()) for layer in stack.layers)

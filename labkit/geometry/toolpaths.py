@@ -125,6 +125,8 @@ class Toolpaths:
         Length of filament pushed into the extruder, mm.
     print_time_s : float
         Estimated printing time (moves only; no heating or homing), s.
+    time_by_kind : dict of str to float
+        The same split into ``"perimeters"``, ``"infill"`` and ``"travel"``, s.
 
     >>> paths.to_gcode("part.gcode")                                 # doctest: +SKIP
     """
