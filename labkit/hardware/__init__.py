@@ -1,12 +1,14 @@
 """Firmata boards and the devices on them: LEDs, buttons, sensors, servos.
 
 ``Board.connect()`` opens a board (``"sim"`` for the virtual one); its methods
-make devices, gpiozero-style::
+make devices, gpiozero-style:
 
-    from labkit.hardware import Board
-    with Board.connect("sim") as board:
-        board.led(13).blink(on_time=0.2, off_time=0.2, n=3, background=False)
-        print(board.light_sensor("A0").value)
+>>> from labkit.hardware import Board
+>>> with Board.connect("sim") as board:
+...     board.led(13).blink(on_time=0.05, off_time=0.05, n=2, background=False)
+...     board.sim.world.light = 0.8
+...     0.0 <= board.light_sensor("A0").value <= 1.0
+True
 """
 
 from labkit.hardware._device import Device

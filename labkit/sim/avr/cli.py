@@ -1,4 +1,12 @@
-"""``labkit sketch build|run``: students' Arduino sketches, compiled and run on a simulated Uno."""
+"""``labkit sketch build|run``: students' Arduino sketches, compiled and run on a simulated Uno.
+
+>>> import argparse
+>>> from labkit.sim.avr.cli import register
+>>> parser = argparse.ArgumentParser(prog="labkit")
+>>> register(parser.add_subparsers())
+>>> parser.parse_args(["sketch", "run", "blink.ino", "--adc", "A0=2.5"]).adc
+[('A0', '2.5')]
+"""
 
 from __future__ import annotations
 
