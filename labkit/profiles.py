@@ -35,11 +35,18 @@ PinSpec = int | str
 
 
 def profiles_dir() -> Path:
-    """The folder holding ``boards/`` and ``kits/`` (``LABKIT_PROFILES`` or the project's)."""
+    """The folder holding ``boards/`` and ``kits/``.
+
+    ``LABKIT_PROFILES`` when set; else the checkout's ``hardware_profiles/``;
+    else the copy a wheel install puts in ``<prefix>/share/labkit``.
+    """
     override = os.environ.get("LABKIT_PROFILES")
     if override:
         return Path(override)
-    return Path(__file__).resolve().parent.parent / "hardware_profiles"
+    checkout = Path(__file__).resolve().parent.parent / "hardware_profiles"
+    if checkout.is_dir():
+        return checkout
+    return Path(sys.prefix) / "share" / "labkit" / "hardware_profiles"
 
 
 @dataclass(frozen=True)
