@@ -32,6 +32,9 @@ def open_lab(board: str = "sim", folder: Path | None = None, extra: list[str] | 
     command = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={folder}"]
     if (folder / start).is_file():
         command.append(start)
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        # Lab machines and containers often run as root; Jupyter refuses that unless told.
+        command.append("--allow-root")
     command += extra or []
     return subprocess.call(command, env=lab_environment(board))
 
