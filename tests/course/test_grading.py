@@ -16,6 +16,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from labkit.grading import grade, release
@@ -70,3 +71,48 @@ def test_the_labkit_commands_grade_the_first_week(tmp_path: Path) -> None:
         done = subprocess.run([sys.executable, "-m", "labkit", *args], capture_output=True, text=True, check=False)
         assert done.returncode == 0, f"labkit {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
     assert_full_marks_and_zero(gradebook)
+
+
+# A plausible mistake in one answer cell, and the checks that must catch it (and only them).
+MISTAKES = [
+    (
+        "00_lab_notebook", "fit-type", {"fit-type-hidden"},
+        "def fit_type(hole, hole_tol, shaft, shaft_tol):\n"
+        "    if shaft + shaft_tol < hole - hole_tol:\n"
+        "        return 'clearance'\n"
+        "    if shaft - shaft_tol > hole + hole_tol:\n"
+        "        return 'interference'\n"
+        "    return 'transition'\n",
+    ),
+    (
+        "04_embedded_programming", "blinker", {"blinker"},
+        "class Blinker:\n"
+        "    def __init__(self, led, interval):\n"
+        "        self.led, self.interval, self.last = led, interval, None\n\n"
+        "    def update(self, now):\n"
+        "        if self.last is None:\n"
+        "            self.led.on()\n"
+        "            self.last = now\n"
+        "        elif now - self.last >= self.interval:\n"
+        "            self.led.toggle()\n"
+        "            self.last = now\n",
+    ),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("week", "cell_id", "caught_by", "answer"), MISTAKES, ids=[m[0] for m in MISTAKES])
+def test_a_plausible_mistake_loses_exactly_its_checks(
+    week: str, cell_id: str, caught_by: set[str], answer: str, tmp_path: Path
+) -> None:
+    assignment = CURRICULUM / f"{week}.ipynb"
+    notebook = nbformat.read(assignment, as_version=4)
+    cell = next(c for c in notebook.cells if c.get("id") == cell_id)
+    cell.source = answer
+    submission = tmp_path / "mistaken.ipynb"
+    nbformat.write(notebook, submission)
+    gradebook = tmp_path / "gradebook.csv"
+    grade(assignment, [submission], gradebook, timeout=TIMEOUT_S)
+    with gradebook.open(newline="") as handle:
+        failed = {row["check"] for row in csv.DictReader(handle) if row["status"] != "passed"}
+    assert failed == caught_by
