@@ -29,7 +29,7 @@ from types import TracebackType
 
 from labkit.errors import SimulationError
 
-__all__ = ["PtyTransport"]
+__all__ = ["PtyTransport", "link_port", "open_raw_pty"]
 
 _TIOCPKT_FLUSHREAD = 0x01
 _IN_OPEN, _IN_CLOSE = 0x20, 0x08 | 0x10  # inotify: opened; closed after writing or not
@@ -52,6 +52,32 @@ def _watch_opens(path: str) -> int | None:
     return int(fd)
 
 
+def open_raw_pty() -> tuple[int, str]:
+    """A new pty in raw mode: its master descriptor and the slave's path (the port).
+
+    Raw, so that no byte is translated or echoed before the host configures the port.
+    """
+    master, slave = pty.openpty()
+    tty.setraw(slave)
+    port = os.ttyname(slave)
+    os.close(slave)
+    return master, port
+
+
+def link_port(link: str | os.PathLike[str], port: str) -> Path:
+    """Make ``link`` a symlink to ``port`` (replacing an old symlink, never a file)."""
+    path = Path(link)
+    if path.is_symlink():
+        path.unlink()
+    elif path.exists():
+        raise SimulationError(f"cannot link the virtual board at {path}: a file is already there")
+    try:
+        path.symlink_to(port)
+    except OSError as exc:
+        raise SimulationError(f"cannot link the virtual board at {path}: {exc.strerror}") from None
+    return path
+
+
 class PtyTransport:
     """A pty pair: the board reads and writes the master, the host opens ``port``.
 
@@ -60,11 +86,7 @@ class PtyTransport:
     """
 
     def __init__(self, link: str | os.PathLike[str] | None = None) -> None:
-        master, slave = pty.openpty()
-        # Raw, so that no byte is translated or echoed on its way through.
-        tty.setraw(slave)
-        self.port = os.ttyname(slave)
-        os.close(slave)
+        master, self.port = open_raw_pty()
         os.set_blocking(master, False)
         fcntl.ioctl(master, termios.TIOCPKT, struct.pack("i", 1))
         self._fd: int | None = master
@@ -73,20 +95,11 @@ class PtyTransport:
         self._poller.register(master, select.POLLIN)
         self.link: Path | None = None
         if link is not None:
-            self._make_link(Path(link))
-
-    def _make_link(self, link: Path) -> None:
-        if link.is_symlink():
-            link.unlink()
-        elif link.exists():
-            self.close()
-            raise SimulationError(f"cannot link the virtual board at {link}: a file is already there")
-        try:
-            link.symlink_to(self.port)
-        except OSError as exc:
-            self.close()
-            raise SimulationError(f"cannot link the virtual board at {link}: {exc.strerror}") from None
-        self.link = link
+            try:
+                self.link = link_port(link, self.port)
+            except SimulationError:
+                self.close()
+                raise
 
     @property
     def closed(self) -> bool:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import threading
-import tty
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +27,7 @@ from labkit.sim.avr._decode import PinDecoder
 from labkit.sim.avr._setup import standard_firmata
 from labkit.sim.board import TRACE_DTYPE
 from labkit.sim.firmware import PinState
+from labkit.sim.transport import link_port, open_raw_pty
 from labkit.sim.world import World
 
 __all__ = ["FirmwareBackend", "firmware_file"]
@@ -91,11 +91,7 @@ class FirmwareBackend:
         self._offset = world.now()
         self._traced: dict[int, float] = {}
         self._decoder = PinDecoder(self._pins, CLOCK_HZ, self._on_drive, servo=True)
-        master, slave = os.openpty()
-        # Raw, so that no byte is translated or echoed before the host configures the port.
-        tty.setraw(slave)
-        self.port: str = os.ttyname(slave)
-        os.close(slave)
+        master, self.port = open_raw_pty()
         self._master: int | None = master
         self.link: Path | None = None
         self._closed = False
@@ -111,7 +107,7 @@ class FirmwareBackend:
             raise
         try:
             if link is not None:
-                self._make_link(Path(link))
+                self.link = link_port(link, self.port)
         except BaseException:
             self._bridge.close()
             os.close(master)
@@ -219,17 +215,6 @@ class FirmwareBackend:
             ticket = self._syncs
             self._bridge.send(f"sync {ticket}")
             self._synced.wait_for(lambda: self._decoder.synced >= ticket or self._closed, SETTLE_TIMEOUT_S)
-
-    def _make_link(self, link: Path) -> None:
-        if link.is_symlink():
-            link.unlink()
-        elif link.exists():
-            raise SimulationError(f"cannot link the virtual board at {link}: a file is already there")
-        try:
-            link.symlink_to(self.port)
-        except OSError as exc:
-            raise SimulationError(f"cannot link the virtual board at {link}: {exc.strerror}") from None
-        self.link = link
 
     def _on_drive(self, t: float, pin: int, mode: str, value: float) -> None:
         # Called by the decoder under self._lock.
