@@ -31,7 +31,13 @@ from pyfirmata2 import (
 )
 from pyfirmata2.util import two_byte_iter_to_str
 
-from labkit.errors import BoardClosedError, PinInUseError, ProfileError, ValueRangeError
+from labkit.errors import (
+    BoardClosedError,
+    HardwareError,
+    PinInUseError,
+    ProfileError,
+    ValueRangeError,
+)
 from labkit.hardware import _registry
 from labkit.hardware._device import Device
 from labkit.hardware._events import CallbackRunner
@@ -145,7 +151,7 @@ class Board:
         self._analog_inputs: dict[int, AnalogSensor] = {}
         self._digital_inputs: dict[int, DigitalInputDevice] = {}
         self._output_masks: dict[int, int] = {}
-        self._stamps: dict[int, tuple[float, float, float]] = {}
+        self._stamps: dict[int, tuple[float, float, float, int]] = {}
         self._interval = DEFAULT_SAMPLING_S
         self._messages: list[str] = []
         self._callbacks = CallbackRunner(port)
@@ -178,6 +184,7 @@ class Board:
         sampling_interval: float = DEFAULT_SAMPLING_S,
         timeout: float | None = None,
         seed: int = 0,
+        firmware: str | None = None,
     ) -> Board:
         """Connect to a board: ``"sim"``, a serial port path, or (no argument) the one on USB.
 
@@ -189,7 +196,10 @@ class Board:
         ``sampling_interval`` is how often analog inputs are sampled, in seconds
         (1 ms to 16 s). ``timeout`` bounds the wait for the board's first report
         (default 5 s on a serial port, 15 s on the virtual board).
-        ``seed`` makes a virtual board's world repeatable.
+        ``seed`` makes a virtual board's world repeatable, and ``firmware``
+        chooses what it runs: None for the Python emulation of StandardFirmata,
+        ``"StandardFirmata"`` for the genuine firmware on a simulated AVR (or a
+        sketch's ``.hex``; see ``labkit.sim.VirtualBoard``).
 
         A board already open on the same port in this process (a notebook cell
         run twice) is closed first.
@@ -205,12 +215,17 @@ class Board:
             from labkit.hardware.ports import find_board
 
             port, detected = find_board()
+        if firmware is not None and port != "sim":
+            raise HardwareError(
+                f"firmware={firmware!r} chooses what a virtual board runs; the board on {port} runs "
+                "what was uploaded to it (connect to 'sim', or leave firmware out)"
+            )
         board_profile, kit_profile = _profiles(profile, kit, detected)
         sim = None
         if port == "sim":
             from labkit.hardware.virtual import start_virtual_board
 
-            sim = start_virtual_board(board_profile.name, kit_profile.name if kit_profile else None, seed)
+            sim = start_virtual_board(board_profile.name, kit_profile.name if kit_profile else None, seed, firmware)
             port = sim.port
         if timeout is None:
             timeout = DEFAULT_TIMEOUT_S if sim is None else SIM_TIMEOUT_S
@@ -482,19 +497,23 @@ class Board:
         Bytes arrive in bursts (USB, the OS, a busy host), so arrival times jitter
         by milliseconds while the firmware samples on a steady clock. The period
         is the sampling interval, or the mean gap between arrivals when that is
-        longer (more channels than the baud rate can carry at that interval).
+        longer (more channels than the baud rate can carry at that interval, or
+        a firmware with a minimum: StandardFirmata 2.4 samples every 10 ms at
+        the fastest). The mean is a plain one over the first 20 gaps, so such a
+        slower clock shows from the start, then a moving one.
         """
         last = self._stamps.get(channel)
         if last is None:
-            self._stamps[channel] = (arrival, arrival, self._interval)
+            self._stamps[channel] = (arrival, arrival, self._interval, 0)
             return arrival
-        last_stamp, last_arrival, mean_gap = last
-        mean_gap += 0.05 * (arrival - last_arrival - mean_gap)
+        last_stamp, last_arrival, mean_gap, gaps = last
+        gaps += 1
+        mean_gap += max(1 / gaps, 0.05) * (arrival - last_arrival - mean_gap)
         period = max(self._interval, mean_gap)
         # Never after the bytes came; never so long before that a stall of the
         # host (or an FTDI bridge holding bytes 16 ms) skews the clock for good.
         stamp = min(arrival, max(last_stamp + period, arrival - max(0.1, 4 * period)))
-        self._stamps[channel] = (stamp, arrival, mean_gap)
+        self._stamps[channel] = (stamp, arrival, mean_gap, gaps)
         return stamp
 
     def _on_fault(self, error: BaseException) -> None:

@@ -19,8 +19,12 @@ if TYPE_CHECKING:
 __all__ = ["VirtualBoard", "start_virtual_board"]
 
 
-def start_virtual_board(profile: str, kit: str | None, seed: int) -> VirtualBoard:
-    """Start a virtual ``profile`` board wired as ``kit`` (None: a bare board); the caller closes it."""
+def start_virtual_board(profile: str, kit: str | None, seed: int, firmware: str | None = None) -> VirtualBoard:
+    """Start a virtual ``profile`` board wired as ``kit`` (None: a bare board); the caller closes it.
+
+    ``firmware`` None emulates StandardFirmata in Python; ``"StandardFirmata"``
+    runs the genuine one on a simulated AVR.
+    """
     from labkit.sim import VirtualBoard
 
-    return VirtualBoard(profile=profile, kit=kit, seed=seed)
+    return VirtualBoard(profile=profile, kit=kit, seed=seed, firmware=firmware)

@@ -1,7 +1,8 @@
 """One set of host-side checks against both virtual boards: the Python emulation and the genuine
 StandardFirmata running on simavr, both driven by plain pyfirmata2 (and labkit's Board) over a real pty.
+The whole hardware suite (tests/hardware) also runs on both engines, through its ``engine`` fixture.
 
-Every difference found is asserted here, per engine, with its reason:
+Every difference found is asserted here or there, per engine, with its reason (this is the one list):
 
 - Version: avrgirl-arduino ships StandardFirmata **2.4**; the emulation is 2.5, as the Arduino IDE's.
 - INPUT_PULLUP: Firmata 2.4 has no such pin mode (added in 2.5); the genuine firmware answers
@@ -17,6 +18,17 @@ Every difference found is asserted here, per engine, with its reason:
   (Firmata's own pin mode) and ``"input_pullup"`` on the AVR (what its registers say).
 - Connecting takes longer on the simulated AVR: opening the port resets it and the firmware blinks
   its version on pin 13 for two simulated seconds before it reports (that boot runs unthrottled).
+- labkit itself asks for a pull-up the Firmata 2.4 way when the board reports a version under 2.5,
+  and stamps samples by the firmware's real pace, so ``Button`` and ``record()`` agree on both.
+
+What the simulated AVR shows differently from a real chip (the simulation's, not the firmware's):
+
+- Right after a pull-up is switched on, StandardFirmata's first port report may still read the pin
+  LOW (about 1 time in 8): the bridge applies the world's level on its next input tick, where a real
+  pin settles in microseconds. The hardware tests wait for a new button to read released.
+- ``pin(n)`` is read from the pins, so a stopped servo shows once a pulse is missing (60 ms), and an
+  analog report that stopped once the ADC has been idle for 0.5 s (``reporting``); the digital
+  ``reporting`` flag is not visible there at all. The emulation knows each at once.
 """
 
 from __future__ import annotations

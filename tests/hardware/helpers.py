@@ -16,6 +16,14 @@ import threading
 import time
 import tty
 from collections.abc import Callable
+from typing import TypeVar
+
+from labkit.hardware import Button
+
+ButtonT = TypeVar("ButtonT", bound=Button)
+
+# What each engine of the ``engine`` fixture runs: the Python emulation, or the genuine firmware on simavr.
+FIRMWARE: dict[str, str | None] = {"emulated": None, "simavr": "StandardFirmata"}
 
 
 def reports(version: tuple[int, int]) -> bytes:
@@ -117,3 +125,15 @@ def eventually(check: Callable[[], object], timeout: float = 2.0) -> object:
         if result or time.monotonic() > deadline:
             return result
         time.sleep(0.005)
+
+
+def settled(button: ButtonT, timeout: float = 2.0) -> ButtonT:
+    """``button`` once it reads released (the kit's buttons start released).
+
+    On the simulated AVR a new pull-up shows on the bridge's next input tick,
+    so StandardFirmata's first report may still read the pin LOW ("pressed");
+    a real pin settles in microseconds, before any report. The emulation
+    reads HIGH at once, so there this returns at once.
+    """
+    assert eventually(lambda: not button.is_pressed, timeout), f"{button!r} never read released"
+    return button

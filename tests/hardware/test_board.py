@@ -77,23 +77,33 @@ def test_values_are_checked(board: Board) -> None:
 # -- the board ---------------------------------------------------------------------------------
 
 
-def test_board_describes_itself(board: Board) -> None:
+def test_board_describes_itself(board: Board, engine: str) -> None:
     assert board.profile.name == "uno" and board.kit is not None and board.kit.name == "starter"
     assert repr(board).startswith("<Board virtual Arduino Uno on /dev/")
-    assert "StandardFirmata.ino 2.5" in repr(board)
+    # avrgirl-arduino ships StandardFirmata 2.4; the emulation is the Arduino IDE's 2.5.
+    version = {"emulated": "2.5", "simavr": "2.4"}[engine]
+    assert f"StandardFirmata.ino {version} (Firmata {version})" in repr(board)
     assert board.sim is not None and board.sim.port == board.port
 
 
-def test_sampling_interval_sets_how_often_samples_come() -> None:
-    with Board.connect("sim", sampling_interval=0.005) as board:
+def test_sampling_interval_sets_how_often_samples_come(engine: str, firmware: str | None) -> None:
+    with Board.connect("sim", firmware=firmware, sampling_interval=0.005) as board:
         assert board.sampling_interval == 0.005
         fast = board.potentiometer("A2").record(0.4)
         board.sampling_interval = 0.04
         slow = board.potentiometer("A1").record(0.4)
         with pytest.raises(ValueRangeError, match="from 0.001 to 16.383 seconds"):
             board.sampling_interval = 0
-    assert np.median(np.diff(fast["t"])) == pytest.approx(0.005, abs=0.001)
+    # StandardFirmata 2.4 samples no faster than every 10 ms (its MINIMUM_SAMPLING_INTERVAL); 2.5 allows 1 ms.
+    fastest = {"emulated": 0.005, "simavr": 0.010}[engine]
+    assert np.median(np.diff(fast["t"])) == pytest.approx(fastest, abs=0.001)
     assert np.median(np.diff(slow["t"])) == pytest.approx(0.04, abs=0.004)
+
+
+def test_firmware_is_chosen_only_for_a_virtual_board(peer: PtyPeer) -> None:
+    with pytest.raises(HardwareError, match=f"the board on {peer.port} runs what was uploaded to it"):
+        Board.connect(peer.port, firmware="StandardFirmata")
+    assert peer.received == b""  # refused before the port was opened
 
 
 def test_parts_must_exist_in_the_kit(board: Board) -> None:
@@ -147,7 +157,7 @@ def test_connect_with_nothing_set_looks_on_usb(monkeypatch: pytest.MonkeyPatch) 
         Board.connect()
 
 
-def test_a_program_that_ends_without_close_leaves_the_board_safe(tmp_path: Path) -> None:
+def test_a_program_that_ends_without_close_leaves_the_board_safe(tmp_path: Path, firmware: str | None) -> None:
     # atexit closes what the program left open: outputs off, servo detached, port free.
     script = tmp_path / "forgets_to_close.py"
     script.write_text(
@@ -157,7 +167,7 @@ def test_a_program_that_ends_without_close_leaves_the_board_safe(tmp_path: Path)
         "board.led(13).on()\n"
         "board.servo(9).angle = 90\n"
     )
-    vb = VirtualBoard(seed=0)
+    vb = VirtualBoard(seed=0, firmware=firmware)
     try:
         result = subprocess.run([sys.executable, str(script), vb.port], capture_output=True, text=True, timeout=60)
         assert result.returncode == 0, result.stderr

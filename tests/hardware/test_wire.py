@@ -22,19 +22,22 @@ from labkit.errors import (
 )
 from labkit.hardware import Board, CallbackWarning
 from labkit.sim import VirtualBoard
-from tests.hardware.helpers import PtyPeer, analog, digital, eventually, reports
+from tests.hardware.helpers import PtyPeer, analog, digital, eventually, reports, settled
 
 # -- connecting -------------------------------------------------------------------------------
 
 
-def test_connect_waits_for_the_report_not_five_seconds() -> None:
+def test_connect_waits_for_the_report_not_five_seconds(engine: str, firmware: str | None) -> None:
     started = time.monotonic()
-    with Board.connect("sim") as board:
+    with Board.connect("sim", firmware=firmware) as board:
         took = time.monotonic() - started
         assert board.firmware.name == "StandardFirmata.ino"
-        assert board.firmware.version == (2, 5) and board.firmware.protocol == (2, 5)
-    # pyfirmata2 sleeps 5 s on every connect; the benchmark holds the < 0.3 s figure.
-    assert took < 2.0
+        # avrgirl-arduino ships StandardFirmata 2.4; the emulation is the Arduino IDE's 2.5.
+        version = {"emulated": (2, 5), "simavr": (2, 4)}[engine]
+        assert board.firmware.version == version and board.firmware.protocol == version
+    # pyfirmata2 sleeps 5 s on every connect; the benchmark holds the figures. Opening the simulated
+    # AVR resets it, and StandardFirmata blinks its version (2 simulated seconds) before it reports.
+    assert took < {"emulated": 2.0, "simavr": 4.0}[engine]
 
 
 def test_a_silent_port_fails_within_8_seconds_saying_so(peer: PtyPeer) -> None:
@@ -114,27 +117,29 @@ def test_the_parser_resyncs_after_garbage_between_messages(firmata_peer: PtyPeer
         board.close()
 
 
-def test_two_boards_keep_their_own_data() -> None:
+def test_two_boards_keep_their_own_data(firmware: str | None) -> None:
     # pyfirmata2 keeps its handler table on the class: the second board's
     # handlers receive the first board's messages.
-    with Board.connect("sim", seed=1) as first, Board.connect("sim", seed=2) as second:
+    with Board.connect("sim", seed=1, firmware=firmware) as first, Board.connect("sim", seed=2, firmware=firmware) as second:
         first.sim.world.light, second.sim.world.light = 0.0, 0.9
         dim, bright = first.light_sensor("A0"), second.light_sensor("A0")
-        assert eventually(lambda: dim.value < 0.1 and bright.value > 0.9)
+        assert eventually(lambda: dim.value < 0.1 and bright.value > 0.9, timeout=5)
         presses: list[str] = []
-        first.button(2).when_pressed = lambda: presses.append("first")
-        second.button(2).when_pressed = lambda: presses.append("second")
+        first_button, second_button = settled(first.button(2)), settled(second.button(2))
+        first_button.when_pressed = lambda: presses.append("first")
+        second_button.when_pressed = lambda: presses.append("second")
         second.sim.world.press("button")
-        assert eventually(lambda: presses)
-        time.sleep(0.1)
-        assert presses == ["second"]
+        assert second_button.wait_for_press(timeout=5)
+        for board in (first, second):
+            board._callbacks.flush()
+        assert presses == ["second"] and not first_button.is_pressed
 
 
 def test_a_digital_change_fires_only_that_pins_callbacks(board: Board) -> None:
     # Button (D2) and motion sensor (D7) share port 0; pyfirmata2 calls every
     # input's callback of the port on any change in it.
     events: list[str] = []
-    button, pir = board.button(2), board.motion_sensor(7)
+    button, pir = settled(board.button(2)), board.motion_sensor(7)
     button.when_pressed = lambda: events.append("pressed")
     button.when_released = lambda: events.append("released")
     pir.when_motion = lambda: events.append("motion")
@@ -294,8 +299,10 @@ def test_a_failing_callback_keeps_sampling_and_is_raised_in_the_foreground(board
 # -- losing the board --------------------------------------------------------------------------
 
 
-def test_pulling_the_cable_raises_on_the_next_call_without_a_traceback(capfd: pytest.CaptureFixture[str]) -> None:
-    board = Board.connect("sim")
+def test_pulling_the_cable_raises_on_the_next_call_without_a_traceback(
+    capfd: pytest.CaptureFixture[str], firmware: str | None
+) -> None:
+    board = Board.connect("sim", firmware=firmware)
     light = board.light_sensor("A0")
     led = board.led(13)
     led.blink(on_time=0.01, off_time=0.01)  # a background thread writing when the cable goes
@@ -349,8 +356,8 @@ def test_a_board_that_restarts_is_reported_on_the_next_call(firmata_peer: PtyPee
 # -- closing -----------------------------------------------------------------------------------
 
 
-def test_close_switches_off_detaches_stops_reports_and_frees_the_port() -> None:
-    vb = VirtualBoard(seed=0)
+def test_close_switches_off_detaches_stops_reports_and_frees_the_port(firmware: str | None) -> None:
+    vb = VirtualBoard(seed=0, firmware=firmware)
     try:
         with Board.connect(vb.port) as board:
             board.led(13).on()
@@ -362,8 +369,10 @@ def test_close_switches_off_detaches_stops_reports_and_frees_the_port() -> None:
         assert board.closed and repr(board) == "<Board closed>"
         assert eventually(lambda: not vb.host_attached)
         assert vb.pin(13).level == 0 and vb.pin(5).duty == 0
-        assert vb.pin(9).mode != "servo"
-        assert not vb.pin("A0").reporting and not vb.pin(2).reporting
+        # The simulated AVR tells from its pins, so later than the emulation: a servo stopped once a
+        # pulse is missing (60 ms), an analog report stopped once the ADC has been idle for 0.5 s.
+        assert eventually(lambda: vb.pin(9).mode != "servo" and not vb.pin("A0").reporting)
+        assert not vb.pin(2).reporting
         # The port is free again: another connection gets it.
         with Board.connect(vb.port) as again:
             assert again.firmware.name == "StandardFirmata.ino"
@@ -371,9 +380,9 @@ def test_close_switches_off_detaches_stops_reports_and_frees_the_port() -> None:
         vb.close()
 
 
-def test_reconnecting_to_a_port_closes_the_board_left_open_there() -> None:
+def test_reconnecting_to_a_port_closes_the_board_left_open_there(firmware: str | None) -> None:
     # A notebook cell run twice: the first board is still open on the port.
-    vb = VirtualBoard(seed=0)
+    vb = VirtualBoard(seed=0, firmware=firmware)
     try:
         first = Board.connect(vb.port)
         led = first.led(13)
@@ -403,9 +412,9 @@ def test_connect_waits_out_an_uno_resetting_when_the_port_opens() -> None:
             Board.connect(vb.port, timeout=1.0)  # a timeout shorter than the reset
 
 
-def test_closing_leaves_no_thread_behind() -> None:
+def test_closing_leaves_no_thread_behind(firmware: str | None) -> None:
     before = set(threading.enumerate())
-    with Board.connect("sim") as board:
+    with Board.connect("sim", firmware=firmware) as board:
         board.led(13).blink(on_time=0.5, off_time=0.5)
         board.button(2, bounce_time=0.05).when_pressed = print
         board.sim.world.press("button")
