@@ -57,10 +57,12 @@ def slice_command(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from labkit.errors import SliceSettingsError
+    from labkit.geometry import _kernels
     from labkit.geometry.mesh import read_mesh
     from labkit.geometry.slicing import SliceWarning, slice_arrays
     from labkit.geometry.toolpaths import PrintSettings, plan_toolpaths
 
+    _kernels.skip_blas_check()
     settings = PrintSettings(nozzle=args.nozzle, perimeters=args.perimeters, infill=args.infill)
     name = Path(args.model).name
     # Only on a terminal: a bar redrawn into a log or a pipe is noise around the one-line errors.

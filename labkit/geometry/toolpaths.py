@@ -13,8 +13,11 @@ every layer) clipped by pyclipper. Filament length and print time follow.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -190,10 +193,14 @@ def plan_toolpaths(
         settings = PrintSettings(nozzle=nozzle, perimeters=perimeters, infill=infill)
     rings = _simplified_rings(stack.layers, settings.simplify, shapely)
     layers = []
-    for layer, ring_list in zip(stack.layers, rings, strict=True):
-        layers.append(_plan_layer(layer, ring_list, stack.layer_height, settings))
-        if progress is not None:
-            progress(1)
+    # pyclipper releases the GIL while it offsets and clips, so layers planned in threads
+    # run on every core; map keeps the layer order.
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        planned = pool.map(_plan_layer, stack.layers, rings, repeat(stack.layer_height), repeat(settings))
+        for layer_paths in planned:
+            layers.append(layer_paths)
+            if progress is not None:
+                progress(1)
     extruded = sum(p.extruded_mm for p in layers)
     h = stack.layer_height
     w = settings.width

@@ -67,3 +67,21 @@ def test_the_slice_command_module_loads_without_the_heavy_libraries() -> None:
     code = "import sys, labkit.geometry.cli; print(sorted({'numba', 'trimesh', 'matplotlib'} & set(sys.modules)))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "[]", result.stderr
+
+
+def test_the_slice_command_skips_numbas_blas_probe_and_reports_what_the_library_plans(tmp_path: Path) -> None:
+    cube = str(shared_mesh("20mm-xyz-cube.stl"))
+    code = (
+        "import sys, json; from labkit.cli import main; "
+        f"main(['slice', {cube!r}, '--json', {str(tmp_path / 'cli.json')!r}]); "
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('scipy.linalg'))))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1]) == []
+    from labkit.geometry import plan_toolpaths, slice_mesh
+
+    in_process = plan_toolpaths(slice_mesh(cube, 0.2))
+    summary = json.loads((tmp_path / "cli.json").read_text())
+    assert summary["filament_mm"] == round(in_process.filament_mm, 3)
+    assert summary["print_time_s"] == round(in_process.print_time_s, 1)
