@@ -26,6 +26,7 @@ import numpy as np
 from numba import njit, prange
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_NO_EDGE = np.iinfo(np.int64).max
 
 
 def skip_blas_check() -> None:
@@ -120,91 +121,92 @@ def _kind(same, opposite):
 
 
 @njit(cache=True, parallel=True)
-def half_edge_twins(faces, n_vertices):
+def edge_keys(faces, n_vertices, index_bits):
+    """One int64 sort key per half-edge: its edge ``lower * n_vertices + upper``, then its direction.
+
+    The direction bit (0 from the lower vertex up, 1 down) sits below the
+    edge, so a sorted run of one edge lists its up half-edges first. With
+    ``index_bits > 0`` the half-edge's own number fills that many low bits,
+    so sorting the keys alone (faster than an argsort) also orders each
+    direction by half-edge. Half-edges of degenerate faces get the largest key.
+    """
+    m = faces.shape[0]
+    keys = np.empty(3 * m, np.int64)
+    for f in prange(m):
+        for i in range(3):
+            h = 3 * f + i
+            if _degenerate(faces, f):
+                keys[h] = _NO_EDGE
+            else:
+                a = np.int64(faces[f, i])
+                b = np.int64(faces[f, (i + 1) % 3])
+                key = ((min(a, b) * n_vertices + max(a, b)) * 2 + (a > b)) << index_bits
+                keys[h] = key | h if index_bits > 0 else key
+    return keys
+
+
+@njit(cache=True, inline="always")
+def _sorted_key(keys, order, index_bits, r):
+    return keys[r] if index_bits > 0 else keys[order[r]]
+
+
+@njit(cache=True, inline="always")
+def _sorted_half_edge(keys, order, index_bits, r):
+    return keys[r] & ((np.int64(1) << index_bits) - 1) if index_bits > 0 else order[r]
+
+
+@njit(cache=True, parallel=True)
+def pair_half_edges(keys, order, index_bits):
     """Pair every half-edge with its opposite, and count the edges that are not manifold.
 
-    Half-edge ``a -> b`` pairs with ``b -> a``; on a non-manifold edge the
-    j-th ``a -> b`` pairs with the j-th ``b -> a``, so the pairing stays
-    one-to-one. Degenerate faces (a repeated vertex) take no part.
+    ``keys`` come from :func:`edge_keys`: sorted (``index_bits > 0``), or
+    unsorted with ``order`` their stable argsort. Half-edge ``a -> b`` pairs
+    with ``b -> a``; on a non-manifold edge the j-th ``a -> b`` pairs with
+    the j-th ``b -> a``, so the pairing stays one-to-one. Degenerate faces
+    (a repeated vertex) take no part.
 
     Returns ``(twin, open_edges, crowded_edges, flipped_edges)``: ``twin``
     (3m,) int32 is -1 on a boundary or where the neighbour is wound the same
     way; the counts are of undirected edges with one face, with more than
     two faces, and with two faces wound alike.
     """
-    m = faces.shape[0]
-    start = np.zeros(n_vertices + 1, np.int64)
-    for f in range(m):
-        if not _degenerate(faces, f):
-            for i in range(3):
-                start[faces[f, i] + 1] += 1
-    for v in range(n_vertices):
-        start[v + 1] += start[v]
-    half = np.empty(start[n_vertices], np.int32)
-    target = np.empty(start[n_vertices], np.int32)
-    cursor = start[:-1].copy()
-    for f in range(m):
-        if not _degenerate(faces, f):
-            for i in range(3):
-                a = faces[f, i]
-                half[cursor[a]] = 3 * f + i
-                target[cursor[a]] = faces[f, (i + 1) % 3]
-                cursor[a] += 1
-    twin = np.full(3 * m, -1, np.int32)
+    n = keys.shape[0]
+    twin = np.full(n, -1, np.int32)
     open_edges = 0
     crowded_edges = 0
     flipped_edges = 0
-    # Each undirected edge is settled once, from its lower vertex, so no two
-    # threads write the same entry.
-    for a in prange(n_vertices):
-        for p in range(start[a], start[a + 1]):
-            b = target[p]
-            if b < a:
-                continue
-            rank = 0
-            same = 0
-            for q in range(start[a], start[a + 1]):
-                if target[q] == b:
-                    same += 1
-                    if q < p:
-                        rank += 1
-            opposite = 0
-            for q in range(start[b], start[b + 1]):
-                if target[q] == a:
-                    if opposite == rank:
-                        twin[half[p]] = half[q]
-                        twin[half[q]] = half[p]
-                    opposite += 1
-            if rank == 0:
-                is_open, is_crowded, is_flipped = _kind(same, opposite)
-                open_edges += is_open
-                crowded_edges += is_crowded
-                flipped_edges += is_flipped
-    # Edges that only run downwards (b -> a, a < b, no a -> b) were not seen
-    # above; they are among the few unpaired half-edges.
-    for h in prange(3 * m):
-        if twin[h] >= 0 or _degenerate(faces, h // 3):
-            continue
-        b = faces[h // 3, h % 3]
-        a = faces[h // 3, (h % 3 + 1) % 3]
-        if b < a:
-            continue
-        upward = False
-        for q in range(start[a], start[a + 1]):
-            if target[q] == b:
-                upward = True
-        same = 0
-        first = True
-        for q in range(start[b], start[b + 1]):
-            if target[q] == a:
-                same += 1
-                if half[q] < h:
-                    first = False
-        if not upward and first:
-            is_open, is_crowded, is_flipped = _kind(same, 0)
+    n_chunks = 256
+    # Each chunk settles the edges whose run of keys starts inside it.
+    for c in prange(n_chunks):
+        i = c * n // n_chunks
+        end = (c + 1) * n // n_chunks
+        while 0 < i < end and _sorted_key(keys, order, index_bits, i) >> (index_bits + 1) == _sorted_key(
+            keys, order, index_bits, i - 1
+        ) >> (index_bits + 1):
+            i += 1
+        while i < end:
+            key = _sorted_key(keys, order, index_bits, i)
+            if key == _NO_EDGE:
+                break
+            edge = key >> (index_bits + 1)
+            first_down = i
+            while first_down < n and _sorted_key(keys, order, index_bits, first_down) >> index_bits == edge * 2:
+                first_down += 1
+            j = first_down
+            while j < n and _sorted_key(keys, order, index_bits, j) >> (index_bits + 1) == edge:
+                j += 1
+            up = first_down - i
+            down = j - first_down
+            for rank in range(min(up, down)):
+                a = _sorted_half_edge(keys, order, index_bits, i + rank)
+                b = _sorted_half_edge(keys, order, index_bits, first_down + rank)
+                twin[a] = b
+                twin[b] = a
+            is_open, is_crowded, is_flipped = _kind(max(up, down), min(up, down))
             open_edges += is_open
             crowded_edges += is_crowded
             flipped_edges += is_flipped
+            i = j
     return twin, open_edges, crowded_edges, flipped_edges
 
 

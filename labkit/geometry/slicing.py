@@ -224,7 +224,7 @@ def slice_arrays(
     h = float(layer_height)
     z0 = z_low + h / 2
 
-    twin, boundary, non_manifold, flipped = _kernels.half_edge_twins(faces, len(vertices))
+    twin, boundary, non_manifold, flipped = half_edge_twins(faces, len(vertices))
     k_lo, count = _kernels.face_plane_ranges(vertices, faces, z0, h, n_planes)
     seg_offset = np.zeros(len(faces) + 1, np.int64)
     np.cumsum(count, out=seg_offset[1:])
@@ -293,6 +293,23 @@ def slice_arrays(
         warnings.warn(f"{model}: {message}", SliceWarning, stacklevel=3)
     stack.slice_seconds = time.perf_counter() - started
     return stack
+
+
+def half_edge_twins(faces: np.ndarray, n_vertices: int, packed: bool = True) -> tuple[np.ndarray, int, int, int]:
+    """Each half-edge's opposite, by one sort of edge keys: ``(twin, open, non-manifold, flipped)``.
+
+    See :func:`labkit.geometry._kernels.pair_half_edges`. When the vertex pair and
+    the half-edge number fit in 63 bits together (meshes up to about a million
+    vertices), the keys carry the half-edge and a plain sort does it; otherwise
+    (or with ``packed=False``) a stable argsort of the vertex pairs does.
+    """
+    index_bits = int(3 * len(faces)).bit_length()
+    if not packed or (n_vertices * n_vertices).bit_length() + 1 + index_bits >= 63:
+        keys = _kernels.edge_keys(faces, n_vertices, 0)
+        return _kernels.pair_half_edges(keys, np.argsort(keys, kind="stable"), 0)
+    keys = _kernels.edge_keys(faces, n_vertices, index_bits)
+    keys.sort()
+    return _kernels.pair_half_edges(keys, np.empty(0, np.int64), index_bits)
 
 
 def _plane_count(layer_height: float, height: float) -> int:

@@ -207,3 +207,21 @@ def test_a_flipped_face_is_reported_and_the_part_still_slices(meshes) -> None:
     assert stack.flipped_edges == 3 and stack.open_edges == 0
     reference = slice_mesh(meshes["tube"], 0.5)
     assert [layer.area for layer in stack.layers] == pytest.approx([layer.area for layer in reference.layers], rel=1e-3)
+
+
+@pytest.mark.parametrize("name,units", [("bunny_trimesh_decimated.ply", "m"), ("cycloidal.ply", "in")])
+def test_edge_pairing_is_the_same_by_sort_and_by_argsort(name: str, units: str) -> None:
+    from labkit.geometry.mesh import read_mesh
+    from labkit.geometry.slicing import half_edge_twins
+
+    vertices, faces = read_mesh(shared_mesh(name), units)
+    faces = np.vstack([faces, [[0, 0, 1]]])  # a degenerate face takes no part
+    twin, *counts = half_edge_twins(faces, len(vertices))
+    by_argsort, *argsort_counts = half_edge_twins(faces, len(vertices), packed=False)
+    assert np.array_equal(twin, by_argsort) and counts == argsort_counts
+    assert counts[0] + counts[1] > 0  # open or non-manifold edges occur in both
+    paired = np.flatnonzero(twin >= 0)
+    assert np.array_equal(twin[twin[paired]], paired)
+    start, end = faces.reshape(-1), faces[:, [1, 2, 0]].reshape(-1)
+    assert np.array_equal(start[paired], end[twin[paired]]) and np.array_equal(end[paired], start[twin[paired]])
+    assert (twin[-3:] == -1).all()
