@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from pyfirmata2 import (
@@ -155,6 +156,7 @@ class Board:
         self._interval = DEFAULT_SAMPLING_S
         self._messages: list[str] = []
         self._callbacks = CallbackRunner(port)
+        self._peeking = threading.local()
         try:
             self._link = FirmataLink(
                 port, baud=profile.baud, on_analog=self._on_analog, on_digital=self._on_digital,
@@ -370,13 +372,37 @@ class Board:
         settings = {k: v for k, v in part.settings.items() if k in cls.kit_settings}
         return cls(*part.pins, board=self, **settings)
 
+    @contextmanager
+    def peek(self) -> Iterator[None]:
+        """Read the board's devices without taking the error a callback left for the user.
+
+        An error in a ``when_*`` callback is raised by the user's next call; a
+        widget refreshing beside the user's code (``labkit.widgets.BoardPanel``)
+        reads inside ``with board.peek():`` so that the error stays for the
+        user's own next call. Only this thread's calls are affected, and a
+        closed or lost board still raises: then there is nothing to read.
+
+        >>> with Board.connect("sim") as board:
+        ...     led = board.led(13, initial_value=True)
+        ...     with board.peek():
+        ...         led.value
+        True
+        """
+        depth = getattr(self._peeking, "depth", 0)
+        self._peeking.depth = depth + 1
+        try:
+            yield
+        finally:
+            self._peeking.depth = depth
+
     # -- what devices use ------------------------------------------------------------------
     def _check(self) -> None:
         """Raise what went wrong in the background (a callback, the cable) or if closed."""
         if self._closed:
             raise BoardClosedError(f"the board on {self._port} is closed; connect again with Board.connect()")
         self._link.check()
-        self._callbacks.raise_pending()
+        if not getattr(self._peeking, "depth", 0):
+            self._callbacks.raise_pending()
 
     def _usable(self) -> bool:
         return not self._link.closed and self._link.lost is None

@@ -105,9 +105,11 @@ class BoardPanel:
             self._sync_rows(())
             return
         set_if_changed(self._header, "value", _describe(board))
-        self._sync_rows(board.devices)
-        for row in self._rows.values():
-            row.refresh()
+        # A peek: an error of the student's callback stays for their own next call, not the panel's.
+        with board.peek():
+            self._sync_rows(board.devices)
+            for row in self._rows.values():
+                row.refresh()
 
     def close(self) -> None:
         """Stop refreshing and remove the panel from the notebook; the board stays open. Idempotent."""

@@ -129,8 +129,10 @@ class Scope:
         self._unlisten = []
         for device, ring in zip(devices, self._rings, strict=True):
             self._unlisten.append(listen(device, self._recorder(ring)))
-            # A button reports only when it changes: start every trace from where it is now.
-            ring.append(time.monotonic() - self._t0, float(device.value))
+            # A button reports only when it changes: start every trace from where it is now
+            # (a peek: an error of the student's callback stays for their own next call).
+            with device.board.peek():
+                ring.append(time.monotonic() - self._t0, float(device.value))
         self._ticker = Ticker(self.step, redraw_hz, on_error=self._failed)
         self._ticker.start()
 

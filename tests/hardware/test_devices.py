@@ -246,7 +246,7 @@ def test_record_returns_timestamped_samples_at_the_sampling_interval(board: Boar
     assert np.allclose(data["value"], data["raw"] / 1023)
     temperature = board.temperature_sensor("A1").record(0.1)
     assert "temperature" in temperature.dtype.names
-    button = board.button(2)
+    button = settled(board.button(2))
     board.sim.world.press("button")
     pressed = button.record(0.2)
     assert list(pressed["value"][:2]) in ([0.0, 1.0], [1.0])

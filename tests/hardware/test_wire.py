@@ -296,6 +296,30 @@ def test_a_failing_callback_keeps_sampling_and_is_raised_in_the_foreground(board
     assert eventually(lambda: len(calls) >= 2)  # and the callback is still called
 
 
+def test_a_peek_leaves_a_callbacks_error_for_the_users_next_call(board: Board) -> None:
+    # A widget refreshing beside the student's code must not be the "next call" that takes their error.
+    button, servo, rgb = settled(board.button(2)), board.servo(9), board.rgb_led(3, 5, 6)
+    servo.angle, rgb.color = 40, (0, 1, 0)
+    button.when_pressed = lambda: 1 / 0
+    with pytest.warns(CallbackWarning, match="ZeroDivisionError"):
+        board.sim.world.press("button")
+        with board.peek():
+            assert button.wait_for_press(timeout=5)
+        board._callbacks.flush()
+    with board.peek():
+        assert (button.value, servo.angle, rgb.color) == (True, 40, (0.0, 1.0, 0.0))
+        assert button.is_pressed and servo.angle == 40  # as often as it likes
+    with pytest.raises(ZeroDivisionError):
+        servo.angle = 50  # the student's own next call
+    servo.angle = 60  # raised once
+    board.sim.unplug()
+    with pytest.raises(ConnectionLostError), board.peek():
+        eventually(lambda: servo.angle is None)  # a lost board is no state to read: it raises
+    board.close()
+    with pytest.raises(BoardClosedError), board.peek():
+        servo.angle  # noqa: B018
+
+
 # -- losing the board --------------------------------------------------------------------------
 
 

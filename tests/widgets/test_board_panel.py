@@ -167,3 +167,25 @@ def test_a_pulled_cable_stops_the_panel_and_says_why(board):
         return panel.connection if led_row_kept else ""
 
     assert "ConnectionLostError" in asyncio.run(scenario())
+
+
+def test_the_panel_leaves_a_callbacks_error_for_the_student(board):
+    from labkit.hardware import CallbackWarning
+
+    light = board.light_sensor("A0")
+    panel = BoardPanel(board)
+    calls = []
+
+    def broken(value):  # the student's bug
+        calls.append(value)
+        raise ZeroDivisionError("the student's bug")
+
+    with pytest.warns(CallbackWarning, match="ZeroDivisionError"):
+        light.when_changed = broken
+        board.sim.world.light = 0.0
+        assert eventually(lambda: calls)
+        board._callbacks.flush()
+    panel.refresh()  # the panel's refresh reads the sensor...
+    assert "stopped" not in panel.connection and panel.readout(light).startswith("0.0")
+    with pytest.raises(ZeroDivisionError, match="the student's bug"):
+        light.value  # noqa: B018 - ...and the student's own next call still gets their error
