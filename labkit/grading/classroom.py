@@ -150,7 +150,9 @@ def grade(
     ``timeout`` is per cell in seconds; ``jobs`` submissions are graded at
     once; ``feedback`` is a folder for one HTML page per student; ``force``
     grades again the students already in the gradebook (feedback pages are
-    written for the students graded in this run only).
+    written for the students graded in this run only). The pool's workers are
+    spawned processes, so a script calling ``grade`` does it under
+    ``if __name__ == "__main__":`` (the ``labkit`` command and notebooks need nothing).
 
     >>> grade("week04.ipynb", ["subs/ann.ipynb", "subs/bob.ipynb"], "book.csv", jobs=2).students  # doctest: +SKIP
     2
