@@ -99,7 +99,7 @@ def run() -> str:
         # Interleaved, so that a burst of load from elsewhere hits every contender alike.
         for repeat in range(REPEATS):
             bare += [_bare_nbval(p) for p in subs[repeat::REPEATS][:BARE_SAMPLE]]
-            for jobs in (1, 2):
+            for jobs in (1, 2) if repeat % 2 == 0 else (2, 1):
                 totals[jobs].append(_labkit_class(assignment, subs, folder, jobs, repeat))
             single += [_labkit_subprocess(assignment, p) for p in subs[repeat::REPEATS][:SUBPROCESS_SAMPLE]]
     bare_each = statistics.median(bare)
