@@ -283,97 +283,88 @@ def _edge_point(vertices, faces, f, edge, p):
 
 @njit(cache=True, parallel=True)
 def intersect_faces(vertices, faces, twin, k_lo, seg_offset, z0, h):
-    """Every face-plane segment, stored face by face, linked by mesh topology.
+    """Link every face-plane segment to the one that continues it across the shared edge.
 
     Segment ``seg_offset[f] + j`` is face ``f`` cut by plane ``k_lo[f] + j``.
-    Returns ``(start_xy, next_seg)``: the segment's start point (S, 2) and
-    the segment that continues it across the shared edge (S,) int32, -1
-    where the mesh is open there.
+    Returns ``(next_seg, seg_face)``, both (S,) int32: the segment that
+    follows (-1 where the mesh is open there) and each segment's face. No
+    points are kept here: :func:`chain_points` computes them in chain order,
+    so the segments never hold a second copy of the output in memory.
     """
     n_seg = seg_offset[-1]
-    start_xy = np.empty((n_seg, 2), np.float64)
     next_seg = np.full(n_seg, -1, np.int32)
+    seg_face = np.empty(n_seg, np.int32)
     for f in prange(faces.shape[0]):
         for s in range(seg_offset[f], seg_offset[f + 1]):
+            seg_face[s] = f
             k = k_lo[f] + s - seg_offset[f]
-            p = plane_z(z0, h, k)
-            enter, leave = _crossing_edges(vertices, faces, f, p)
-            x, y = _edge_point(vertices, faces, f, enter, p)
-            start_xy[s, 0] = x
-            start_xy[s, 1] = y
+            leave = _crossing_edges(vertices, faces, f, plane_z(z0, h, k))[1]
             g_half = twin[3 * f + leave]
             if g_half >= 0:
                 g = g_half // 3
                 j = k - k_lo[g]
                 if 0 <= j < seg_offset[g + 1] - seg_offset[g]:
                     next_seg[s] = seg_offset[g] + j
-    return start_xy, next_seg
+    return next_seg, seg_face
 
 
 @njit(cache=True)
-def _segment_end(vertices, faces, k_lo, seg_offset, s, z0, h):
-    f = np.searchsorted(seg_offset, s, side="right") - 1
-    p = plane_z(z0, h, k_lo[f] + s - seg_offset[f])
-    leave = _crossing_edges(vertices, faces, f, p)[1]
-    return _edge_point(vertices, faces, f, leave, p)
+def chain_order(next_seg, seg_face, k_lo, seg_offset):
+    """Follow ``next_seg`` once: faces in chain order, ``(order, chain_pos, chain_plane, n_open)``.
 
-
-@njit(cache=True)
-def chain_order(next_seg):
-    """Follow ``next_seg`` once: segments in chain order, ``(order, chain_pos, n_open)``.
-
-    Chain ``c`` is ``order[chain_pos[c]:chain_pos[c + 1]]``; the first
-    ``n_open`` chains are open (their first segment has no predecessor), the
-    rest are closed loops. This pointer chase is the only serial part of the
-    walk; everything after it reads ``order`` in parallel.
+    Chain ``c`` cuts the faces ``order[chain_pos[c]:chain_pos[c + 1]]`` with
+    plane ``chain_plane[c]`` (a chain never leaves its plane, so a face and
+    the plane name each segment); the first ``n_open`` chains are open (their
+    first segment has no predecessor), the rest are closed loops. This
+    pointer chase is the only serial part of the walk; everything after it
+    reads ``order`` in parallel.
     """
     n_seg = next_seg.shape[0]
-    has_pred = np.zeros(n_seg, np.bool_)
+    # One byte per segment, bit 0 "has a predecessor", bit 1 "visited", and chain
+    # arrays grown as needed: scratch sized like the segments would outlive this
+    # call in the allocator's heap and raise the peak of the steps after it.
+    state = np.zeros(n_seg, np.uint8)
     for s in range(n_seg):
         if next_seg[s] >= 0:
-            has_pred[next_seg[s]] = True
-    visited = np.zeros(n_seg, np.bool_)
+            state[next_seg[s]] = 1
     order = np.empty(n_seg, np.int32)
-    chain_pos = np.empty(n_seg + 1, np.int32)
+    chain_pos = np.empty(1024, np.int32)
+    chain_plane = np.empty(1024, np.int32)
     n_chains = 0
     pos = 0
-    for s in range(n_seg):
-        if not has_pred[s]:
+    n_open = 0
+    for closed in (False, True):
+        for s in range(n_seg):
+            if state[s] >= 2 or (state[s] == 1 and not closed):
+                continue
+            if n_chains + 1 >= chain_pos.shape[0]:
+                chain_pos = _grown(chain_pos)
+                chain_plane = _grown(chain_plane)
+            f = seg_face[s]
             chain_pos[n_chains] = pos
+            chain_plane[n_chains] = k_lo[f] + s - seg_offset[f]
             n_chains += 1
             t = s
-            while t >= 0:
-                visited[t] = True
-                order[pos] = t
+            while t >= 0 and state[t] < 2:
+                state[t] |= 2
+                order[pos] = seg_face[t]
                 pos += 1
                 t = next_seg[t]
-    n_open = n_chains
-    for s in range(n_seg):
-        if not visited[s]:
-            chain_pos[n_chains] = pos
-            n_chains += 1
-            t = s
-            while not visited[t]:
-                visited[t] = True
-                order[pos] = t
-                pos += 1
-                t = next_seg[t]
+        if not closed:
+            n_open = n_chains
     chain_pos[n_chains] = pos
-    return order, chain_pos[: n_chains + 1].copy(), n_open
+    return order, chain_pos[: n_chains + 1].copy(), chain_plane[:n_chains].copy(), n_open
 
 
-@njit(cache=True, inline="always")
-def _repeats(start_xy, order, i, first):
-    """Whether segment ``order[i]`` starts where the previous one in its chain did."""
-    if i == first:
-        return False
-    a = order[i]
-    b = order[i - 1]
-    return start_xy[a, 0] == start_xy[b, 0] and start_xy[a, 1] == start_xy[b, 1]
+@njit(cache=True)
+def _grown(a):
+    out = np.empty(2 * a.shape[0], a.dtype)
+    out[: a.shape[0]] = a
+    return out
 
 
 @njit(cache=True, parallel=True)
-def chain_points(vertices, faces, k_lo, seg_offset, start_xy, order, chain_pos, n_open, z0, h):
+def chain_points(vertices, faces, order, chain_pos, chain_plane, n_open, z0, h):
     """The points of every chain found by :func:`chain_order`, layer by layer.
 
     Returns ``(points, chain_start, chain_plane, chain_closed)`` with chains
@@ -381,21 +372,26 @@ def chain_points(vertices, faces, k_lo, seg_offset, start_xy, order, chain_pos, 
     a closed chain repeats its first point at the end, an open one ends at
     the open edge. Repeated consecutive points (a vertex exactly on the
     plane) are written once, and closed chains left with fewer than three
-    distinct points (a face grazing the plane) are dropped.
+    distinct points (a face grazing the plane) are dropped. Each point is
+    computed twice (to count, then to write), which costs less than keeping
+    them all in between.
     """
     n_chains = chain_pos.shape[0] - 1
-    plane = np.empty(n_chains, np.int64)
     distinct = np.empty(n_chains, np.int64)
     for c in prange(n_chains):
-        s = order[chain_pos[c]]
-        f = np.searchsorted(seg_offset, s, side="right") - 1
-        plane[c] = k_lo[f] + s - seg_offset[f]
+        p = plane_z(z0, h, chain_plane[c])
         kept = 0
+        x_last = np.nan
+        y_last = np.nan
         for i in range(chain_pos[c], chain_pos[c + 1]):
-            if not _repeats(start_xy, order, i, chain_pos[c]):
+            f = order[i]
+            x, y = _edge_point(vertices, faces, f, _crossing_edges(vertices, faces, f, p)[0], p)
+            if x != x_last or y != y_last:
                 kept += 1
+            x_last = x
+            y_last = y
         distinct[c] = kept
-    by_plane = np.argsort(plane, kind="mergesort")
+    by_plane = np.argsort(chain_plane, kind="mergesort")
     n_kept = 0
     for c in by_plane:
         if c < n_open or distinct[c] >= 3:
@@ -406,26 +402,30 @@ def chain_points(vertices, faces, k_lo, seg_offset, start_xy, order, chain_pos, 
     for j in range(n_kept):
         chain_start[j + 1] = chain_start[j] + distinct[by_plane[j]] + 1
     points = np.empty((chain_start[n_kept], 2), np.float64)
-    chain_plane = np.empty(n_kept, np.int64)
+    kept_plane = np.empty(n_kept, np.int64)
     chain_closed = np.empty(n_kept, np.bool_)
     for j in prange(n_kept):
         c = by_plane[j]
+        p = plane_z(z0, h, chain_plane[c])
         n = chain_start[j]
         for i in range(chain_pos[c], chain_pos[c + 1]):
-            if not _repeats(start_xy, order, i, chain_pos[c]):
-                points[n, 0] = start_xy[order[i], 0]
-                points[n, 1] = start_xy[order[i], 1]
+            f = order[i]
+            x, y = _edge_point(vertices, faces, f, _crossing_edges(vertices, faces, f, p)[0], p)
+            if n == chain_start[j] or x != points[n - 1, 0] or y != points[n - 1, 1]:
+                points[n, 0] = x
+                points[n, 1] = y
                 n += 1
-        chain_plane[j] = plane[c]
+        kept_plane[j] = chain_plane[c]
         chain_closed[j] = c >= n_open
         if c >= n_open:
             points[n, 0] = points[chain_start[j], 0]
             points[n, 1] = points[chain_start[j], 1]
         else:
-            x, y = _segment_end(vertices, faces, k_lo, seg_offset, order[chain_pos[c + 1] - 1], z0, h)
+            f = order[chain_pos[c + 1] - 1]
+            x, y = _edge_point(vertices, faces, f, _crossing_edges(vertices, faces, f, p)[1], p)
             points[n, 0] = x
             points[n, 1] = y
-    return points, chain_start, chain_plane, chain_closed
+    return points, chain_start, kept_plane, chain_closed
 
 
 @njit(cache=True, parallel=True)

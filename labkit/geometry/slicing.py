@@ -12,6 +12,8 @@ coordinates. Planes sit at mid-layer, ``zmin + h/2 + i*h``.
 
 from __future__ import annotations
 
+import ctypes
+import sys
 import time
 import warnings
 from collections.abc import Sequence
@@ -32,6 +34,8 @@ if TYPE_CHECKING:
     from labkit.geometry.toolpaths import Toolpaths
 
 __all__ = ["Layer", "SliceStack", "SliceWarning", "slice_mesh"]
+
+_LIBC = ctypes.CDLL(None) if sys.platform.startswith("linux") else None
 
 
 class SliceWarning(UserWarning):
@@ -229,14 +233,16 @@ def slice_arrays(
     seg_offset = np.zeros(len(faces) + 1, np.int64)
     np.cumsum(count, out=seg_offset[1:])
     del count
-    start_xy, next_seg = _kernels.intersect_faces(vertices, faces, twin, k_lo, seg_offset, z0, h)
-    del twin  # memory: at fine layers the segments dwarf the mesh, keep only what the next step needs
-    order, chain_pos, n_open = _kernels.chain_order(next_seg)
-    del next_seg
+    next_seg, seg_face = _kernels.intersect_faces(vertices, faces, twin, k_lo, seg_offset, z0, h)
+    # memory: at fine layers the segments dwarf the mesh, so each step frees what the next does not need
+    del twin
+    order, chain_pos, chain_plane, n_open = _kernels.chain_order(next_seg, seg_face, k_lo, seg_offset)
+    del next_seg, seg_face, k_lo, seg_offset
+    _return_freed_memory()
     points, chain_start, chain_plane, chain_closed = _kernels.chain_points(
-        vertices, faces, k_lo, seg_offset, start_xy, order, chain_pos, n_open, z0, h
+        vertices, faces, order, chain_pos, chain_plane, n_open, z0, h
     )
-    del start_xy, order, chain_pos, k_lo, seg_offset
+    del order, chain_pos
 
     open_pieces: list[list[np.ndarray]] = [[] for _ in range(n_planes)]
     closed_gaps = 0
@@ -310,6 +316,18 @@ def half_edge_twins(faces: np.ndarray, n_vertices: int, packed: bool = True) -> 
     keys = _kernels.edge_keys(faces, n_vertices, index_bits)
     keys.sort()
     return _kernels.pair_half_edges(keys, np.empty(0, np.int64), index_bits)
+
+
+def _return_freed_memory() -> None:
+    """Give the heap's free pages back to the system before the output is allocated.
+
+    glibc keeps the arrays just freed (sized like the segments) in its heap
+    when anything was allocated above them, so the points of a fine slicing
+    would otherwise come on top of them and raise the peak by a third.
+    """
+    trim = getattr(_LIBC, "malloc_trim", None)
+    if trim is not None:
+        trim(0)
 
 
 def _plane_count(layer_height: float, height: float) -> int:
