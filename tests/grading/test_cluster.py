@@ -5,14 +5,13 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-import pytest
+import distributed
 
 from labkit.grading import grade
 from tests.grading.notebooks import answer
 
 
 def test_a_class_graded_on_a_dask_cluster(week04: Path, tmp_path: Path) -> None:
-    distributed = pytest.importorskip("distributed")
     subs = [
         answer(week04, tmp_path / "ann.ipynb"),
         answer(week04, tmp_path / "bob.ipynb", {1: "def area(w, h):\n    return w * h + 1"}),
