@@ -372,60 +372,58 @@ def chain_points(vertices, faces, order, chain_pos, chain_plane, n_open, z0, h):
     a closed chain repeats its first point at the end, an open one ends at
     the open edge. Repeated consecutive points (a vertex exactly on the
     plane) are written once, and closed chains left with fewer than three
-    distinct points (a face grazing the plane) are dropped. Each point is
-    computed twice (to count, then to write), which costs less than keeping
-    them all in between.
+    distinct points (a face grazing the plane) are dropped: each chain is
+    written into room for all its segments, then the chains are moved
+    together over the gaps that left.
     """
     n_chains = chain_pos.shape[0] - 1
-    distinct = np.empty(n_chains, np.int64)
-    for c in prange(n_chains):
-        p = plane_z(z0, h, chain_plane[c])
-        kept = 0
-        x_last = np.nan
-        y_last = np.nan
-        for i in range(chain_pos[c], chain_pos[c + 1]):
-            f = order[i]
-            x, y = _edge_point(vertices, faces, f, _crossing_edges(vertices, faces, f, p)[0], p)
-            if x != x_last or y != y_last:
-                kept += 1
-            x_last = x
-            y_last = y
-        distinct[c] = kept
     by_plane = np.argsort(chain_plane, kind="mergesort")
-    n_kept = 0
-    for c in by_plane:
-        if c < n_open or distinct[c] >= 3:
-            by_plane[n_kept] = c
-            n_kept += 1
-    by_plane = by_plane[:n_kept]
-    chain_start = np.zeros(n_kept + 1, np.int64)
-    for j in range(n_kept):
-        chain_start[j + 1] = chain_start[j] + distinct[by_plane[j]] + 1
-    points = np.empty((chain_start[n_kept], 2), np.float64)
-    kept_plane = np.empty(n_kept, np.int64)
-    chain_closed = np.empty(n_kept, np.bool_)
-    for j in prange(n_kept):
+    room = np.zeros(n_chains + 1, np.int64)
+    for j in range(n_chains):
+        c = by_plane[j]
+        room[j + 1] = room[j] + chain_pos[c + 1] - chain_pos[c] + 1
+    points = np.empty((room[n_chains], 2), np.float64)
+    written = np.empty(n_chains, np.int64)
+    for j in prange(n_chains):
         c = by_plane[j]
         p = plane_z(z0, h, chain_plane[c])
-        n = chain_start[j]
+        n = room[j]
         for i in range(chain_pos[c], chain_pos[c + 1]):
             f = order[i]
             x, y = _edge_point(vertices, faces, f, _crossing_edges(vertices, faces, f, p)[0], p)
-            if n == chain_start[j] or x != points[n - 1, 0] or y != points[n - 1, 1]:
+            if n == room[j] or x != points[n - 1, 0] or y != points[n - 1, 1]:
                 points[n, 0] = x
                 points[n, 1] = y
                 n += 1
-        kept_plane[j] = chain_plane[c]
-        chain_closed[j] = c >= n_open
         if c >= n_open:
-            points[n, 0] = points[chain_start[j], 0]
-            points[n, 1] = points[chain_start[j], 1]
+            points[n, 0] = points[room[j], 0]
+            points[n, 1] = points[room[j], 1]
         else:
             f = order[chain_pos[c + 1] - 1]
             x, y = _edge_point(vertices, faces, f, _crossing_edges(vertices, faces, f, p)[1], p)
             points[n, 0] = x
             points[n, 1] = y
-    return points, chain_start, kept_plane, chain_closed
+        written[j] = n + 1 - room[j]
+    chain_start = np.zeros(n_chains + 1, np.int64)
+    kept_plane = np.empty(n_chains, np.int64)
+    chain_closed = np.empty(n_chains, np.bool_)
+    n_kept = 0
+    for j in range(n_chains):
+        c = by_plane[j]
+        if c >= n_open and written[j] < 4:
+            continue
+        start = chain_start[n_kept]
+        # A move to the left, front to back, never overwrites a point it has yet to move.
+        if start != room[j]:
+            for i in range(written[j]):
+                points[start + i, 0] = points[room[j] + i, 0]
+                points[start + i, 1] = points[room[j] + i, 1]
+        chain_start[n_kept + 1] = start + written[j]
+        kept_plane[n_kept] = chain_plane[c]
+        chain_closed[n_kept] = c >= n_open
+        n_kept += 1
+    end = chain_start[n_kept]
+    return points[:end], chain_start[: n_kept + 1].copy(), kept_plane[:n_kept].copy(), chain_closed[:n_kept].copy()
 
 
 @njit(cache=True, parallel=True)
