@@ -308,6 +308,11 @@ def half_edge_twins(faces: np.ndarray, n_vertices: int, packed: bool = True) -> 
     the half-edge number fit in 63 bits together (meshes up to about a million
     vertices), the keys carry the half-edge and a plain sort does it; otherwise
     (or with ``packed=False``) a stable argsort of the vertex pairs does.
+
+    >>> tetrahedron = np.array([[0, 2, 1], [0, 1, 3], [1, 2, 3], [0, 3, 2]])
+    >>> twin, open_edges, non_manifold, flipped = half_edge_twins(tetrahedron, 4)
+    >>> twin[:3].tolist(), open_edges, non_manifold, flipped
+    ([11, 6, 3], 0, 0, 0)
     """
     index_bits = int(3 * len(faces)).bit_length()
     if not packed or (n_vertices * n_vertices).bit_length() + 1 + index_bits >= 63:
