@@ -12,8 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_a_wheel_install_finds_its_profiles(tmp_path: Path) -> None:
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-         "-w", str(tmp_path / "dist"), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(tmp_path / "dist"), str(ROOT)],
         check=True, capture_output=True, timeout=300,
     )
     wheel = next((tmp_path / "dist").glob("labkit-*.whl"))

@@ -392,7 +392,8 @@ def test_close_switches_off_detaches_stops_reports_and_frees_the_port(firmware: 
             assert eventually(lambda: vb.pin(13).level == 1 and vb.pin(9).mode == "servo" and vb.pin("A0").reporting)
         assert board.closed and repr(board) == "<Board closed>"
         assert eventually(lambda: not vb.host_attached)
-        assert vb.pin(13).level == 0 and vb.pin(5).duty == 0
+        # The last bytes before the close are still in the cable; the simulated AVR may take them later.
+        assert eventually(lambda: vb.pin(13).level == 0 and vb.pin(5).duty == 0)
         # The simulated AVR tells from its pins, so later than the emulation: a servo stopped once a
         # pulse is missing (60 ms), an analog report stopped once the ADC has been idle for 0.5 s.
         assert eventually(lambda: vb.pin(9).mode != "servo" and not vb.pin("A0").reporting)
