@@ -19,8 +19,9 @@ def test_a_wheel_install_finds_its_profiles(tmp_path: Path) -> None:
     venv.create(tmp_path / "env", with_pip=False)
     python = tmp_path / "env" / "bin" / "python"
     subprocess.run(
+        # --ignore-installed: install into the prefix without uninstalling the labkit under test.
         [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-warn-script-location",
-         "--prefix", str(tmp_path / "env"), str(wheel)],
+         "--ignore-installed", "--prefix", str(tmp_path / "env"), str(wheel)],
         check=True, capture_output=True, timeout=300,
     )
     probe = (
