@@ -1,8 +1,9 @@
 """From what happened to each cell of the merged notebook to a status and a message per check.
 
 A check that passes earns its points. One that does not is explained by the
-first thing that went wrong in the answer cells since the previous check (a
-missing cell, an endless loop, an exception, Python stopping), or else by the
+first thing that went wrong in the cells since the previous check (a missing
+answer cell, an endless loop, an exception, Python stopping, an instructions
+cell that raised: named as not the student's), or else by the
 check's own outcome: its output differs (``failed``), it raised (``error``),
 it ran too long (``timeout``).
 
@@ -43,6 +44,22 @@ def _answer_trouble(cell: MergedCell, record: Mapping[str, Any], timeout: float)
     return None
 
 
+def _trouble(cell: MergedCell, record: Mapping[str, Any], timeout: float) -> tuple[str, str] | None:
+    """(status, message) when a cell before a check explains its failure, else None.
+
+    An instructions cell that raises is named as such, so that a broken set-up
+    (a missing data file, a board that did not answer) is not blamed on the student.
+    """
+    if cell.role == "solution":
+        return _answer_trouble(cell, record, timeout)
+    if record.get("outcome") == "error":
+        return "error", (
+            f"an instructions cell (not one of your answers) raised {record.get('error')}; "
+            "if your code is not involved, tell your instructor"
+        )
+    return None
+
+
 def _own(record: Mapping[str, Any], timeout: float, stopper: tuple[str, str]) -> tuple[str, str]:
     outcome = record.get("outcome", "notrun")
     if outcome == "failed":
@@ -68,7 +85,7 @@ def score(assignment: Assignment, student: str, plan: list[MergedCell], records:
     stopped = False
     for number, cell in enumerate(plan):
         record = records.get(number, {})
-        if cell.role == "solution":
+        if cell.role != "check":
             since_check.append((cell, record))
             since_pass.append((cell, record))
         if record.get("outcome") in ("died", "timeout") and not stopped:
@@ -88,7 +105,7 @@ def score(assignment: Assignment, student: str, plan: list[MergedCell], records:
             # A wrong output is the check's own news; an exception may come from any
             # answer since the last check that passed (a name never defined, say).
             suspects = since_check if outcome == "failed" else since_pass
-            troubles = (_answer_trouble(c, r, timeout) for c, r in suspects)
+            troubles = (_trouble(c, r, timeout) for c, r in suspects)
             found = next((t for t in troubles if t), None)
             status, message = found or _own(record, timeout, stopper)
             if found and outcome in (None, "notrun"):

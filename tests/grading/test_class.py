@@ -260,3 +260,21 @@ def test_two_submissions_of_one_student_are_refused(graded: Graded, week04: Path
     twin = answer(week04, graded.folder / "ann" / "week04.ipynb")
     with pytest.raises(SubmissionError, match="both for student 'ann'"):
         grade(week04, [subs / "ann.ipynb", twin], graded.folder / "other.csv")
+
+
+def test_a_broken_instructions_cell_is_not_blamed_on_the_student(tmp_path: Path) -> None:
+    folder = tmp_path / "course"
+    folder.mkdir()
+    (folder / "readings.txt").write_text("3 4 5\n")
+    cells = [
+        code("readings = [float(x) for x in open('readings.txt').read().split()]"),
+        code("def total(values):\n    return sum(values)", "solution"),
+        code("print(total(readings))", "check", points=2),
+    ]
+    assignment = make_assignment(folder, "week06", cells)
+    (folder / "readings.txt").unlink()  # the instructor forgot to ship the data file
+    book = tmp_path / "gradebook.csv"
+    grade(assignment, [answer(assignment, tmp_path / "uma.ipynb")], book, timeout=TIMEOUT)
+    (row,) = _read(book).values()
+    assert row["status"] == "error"
+    assert "an instructions cell (not one of your answers) raised FileNotFoundError" in row["message"]
