@@ -116,6 +116,19 @@ def connect_times() -> dict[str, list[float]]:
 Mark = Callable[[], object]
 
 
+def _count_windows(counts: list[int], windows: int, mark: Mark) -> list[tuple[int, float]]:
+    """(samples counted, CPU seconds) in each of ``windows`` windows of MEASURE_S, after a settle."""
+    found = []
+    time.sleep(0.3)
+    for _ in range(windows):
+        mark()
+        cpu, before = time.process_time(), counts[0]
+        time.sleep(MEASURE_S)
+        found.append((counts[0] - before, time.process_time() - cpu))
+        mark()
+    return found
+
+
 def labkit_windows(port: str, ms: int, channels: int, windows: int, mark: Mark = lambda: None) -> list[tuple[int, float]]:
     """(samples delivered, CPU seconds) in each of ``windows`` windows of MEASURE_S.
 
@@ -128,18 +141,10 @@ def labkit_windows(port: str, ms: int, channels: int, windows: int, mark: Mark =
     def on_reading(t: float, value: float) -> None:
         counts[0] += 1
 
-    found = []
     with Board.connect(port, sampling_interval=ms / 1000) as board:
         for i in range(channels):
             board.analog_sensor(f"A{i}").add_listener(on_reading)
-        time.sleep(0.3)
-        for _ in range(windows):
-            mark()
-            cpu, before = time.process_time(), counts[0]
-            time.sleep(MEASURE_S)
-            found.append((counts[0] - before, time.process_time() - cpu))
-            mark()
-    return found
+        return _count_windows(counts, windows, mark)
 
 
 def pyfirmata2_windows(port: str, ms: int, channels: int, windows: int, mark: Mark = lambda: None) -> list[tuple[int, float]]:
@@ -149,20 +154,12 @@ def pyfirmata2_windows(port: str, ms: int, channels: int, windows: int, mark: Ma
     def on_value(value: float) -> None:
         counts[0] += 1
 
-    found = []
     with pyfirmata2_board(port) as arduino:
         arduino.samplingOn(ms)
         for i in range(channels):
             arduino.analog[i].register_callback(on_value)
             arduino.analog[i].enable_reporting()
-        time.sleep(0.3)
-        for _ in range(windows):
-            mark()
-            cpu, before = time.process_time(), counts[0]
-            time.sleep(MEASURE_S)
-            found.append((counts[0] - before, time.process_time() - cpu))
-            mark()
-    return found
+        return _count_windows(counts, windows, mark)
 
 
 CLIENTS = {"labkit": labkit_windows, "pyfirmata2": pyfirmata2_windows}
