@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["path_time", "segments_time"]
+__all__ = ["path_length", "path_time", "segments_time"]
 
 
 def path_time(
@@ -39,15 +39,9 @@ def path_time(
     jerk : float
         The speed change Marlin allows without slowing down, mm/s.
     """
-    paths = [p for p in paths if len(p) >= 2]
-    if not paths:
+    step, is_move = _steps(paths)
+    if len(step) == 0:
         return 0.0
-    points = np.concatenate(paths)
-    ends = np.cumsum([len(p) for p in paths])
-    step = np.diff(points, axis=0)
-    # Steps that join one path to the next are not moves.
-    is_move = np.ones(len(step), bool)
-    is_move[ends[:-1] - 1] = False
     length = np.hypot(step[:, 0], step[:, 1])
     direction = step / np.maximum(length, 1e-12)[:, None]
     start_speed = np.minimum(jerk, feed)
@@ -61,6 +55,30 @@ def path_time(
     v_in = corner[:-1][is_move]
     v_out = corner[1:][is_move]
     return float(_trapezoid_time(length[is_move], v_in, v_out, feed, accel).sum())
+
+
+def path_length(paths: Sequence[np.ndarray]) -> float:
+    """Total length of the polylines in ``paths`` ((n, 2) float64 mm each), mm.
+
+    >>> path_length([np.array([[0, 0], [3, 4], [3, 0]], float), np.array([[9, 9], [9, 10]], float)])
+    10.0
+    """
+    step, is_move = _steps(paths)
+    return float(np.hypot(step[is_move, 0], step[is_move, 1]).sum())
+
+
+def _steps(paths: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Every step between consecutive points of all ``paths``, and which steps are moves within a path."""
+    paths = [p for p in paths if len(p) >= 2]
+    if not paths:
+        return np.empty((0, 2)), np.empty(0, bool)
+    points = np.concatenate(paths)
+    ends = np.cumsum([len(p) for p in paths])
+    step = np.diff(points, axis=0)
+    # Steps that join one path to the next are not moves.
+    is_move = np.ones(len(step), bool)
+    is_move[ends[:-1] - 1] = False
+    return step, is_move
 
 
 def segments_time(segments: np.ndarray, feed: float, accel: float, jerk: float) -> float:

@@ -7,11 +7,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import shapely
 
-from labkit.geometry._clipper import SCALE, to_clipper
+from labkit.geometry.regions import inset_chain, outline_polygons
 from labkit.geometry.slicing import Layer, SliceStack
 
 __all__ = ["Printability", "check_printability", "thin_regions"]
@@ -95,11 +97,7 @@ def check_printability(stack: SliceStack, nozzle: float = 0.4, max_overhang_deg:
     np.add.at(marks, first, 1)
     np.add.at(marks, last + 1, -1)
     layers = np.flatnonzero(np.cumsum(marks[:-1]) > 0)
-    thin = {}
-    for layer in stack.layers:
-        n = thin_regions(layer, layer.loops, nozzle)
-        if n:
-            thin[layer.index] = n
+    thin = thin_regions(stack.layers, nozzle)
     watertight = stack.open_edges == 0 and stack.flipped_edges == 0 and stack.non_manifold_edges == 0
     return Printability(
         overhang_faces=overhang,
@@ -113,25 +111,25 @@ def check_printability(stack: SliceStack, nozzle: float = 0.4, max_overhang_deg:
     )
 
 
-def thin_regions(layer: Layer, rings: list[np.ndarray], width: float) -> int:
-    """How many outer outlines (with their holes) vanish when shrunk by ``width / 2``.
+def thin_regions(layers: Sequence[Layer], width: float) -> dict[int, int]:
+    """Layer index -> how many outer outlines (with their holes) vanish when shrunk by ``width / 2``.
 
-    ``rings`` are the layer's loops (or a simplified copy, in the same order).
+    >>> import trimesh
+    >>> from labkit.geometry import slice_mesh
+    >>> thin_regions(slice_mesh(trimesh.creation.box((20, 0.3, 1)), 0.5).layers, 0.4)
+    {0: 1, 1: 1}
     """
-    import pyclipper
-
     # A region that vanishes lies within width/2 of its outline, so its area is
     # at most perimeter * width / 2; only those few need the exact offset.
-    area = np.bincount(layer.outer, weights=layer.loop_areas, minlength=len(layer.outer))
-    length = np.bincount(layer.outer, weights=layer.loop_lengths, minlength=len(layer.outer))
-    is_outer = layer.outer == np.arange(len(layer.outer))
-    lost = 0
-    for i in np.flatnonzero(is_outer & (area <= length * width / 2)):
-        parts = to_clipper([rings[j] for j in np.flatnonzero(layer.outer == i)])
-        if not parts:
-            continue
-        offset = pyclipper.PyclipperOffset()
-        offset.AddPaths(parts, pyclipper.JT_MITER, pyclipper.ET_CLOSEDPOLYGON)
-        if not offset.Execute(-width / 2 * SCALE):
-            lost += 1
-    return lost
+    suspects = np.concatenate(
+        [
+            np.bincount(layer.outer, weights=layer.loop_areas, minlength=len(layer.outer))
+            <= np.bincount(layer.outer, weights=layer.loop_lengths, minlength=len(layer.outer)) * width / 2
+            for layer in layers
+        ]
+        or [np.zeros(0, bool)]
+    )
+    polygons, layer_of = outline_polygons(layers, keep=suspects)
+    [shrunk] = inset_chain(polygons, [width / 2])
+    lost = np.bincount(layer_of[shapely.is_empty(shrunk)], minlength=len(layers))
+    return {int(k): int(lost[k]) for k in np.flatnonzero(lost)}

@@ -1,9 +1,10 @@
 """From layer outlines to what the nozzle does: perimeters, infill, travel.
 
-Outlines are simplified first (0.02 mm, shapely, all layers in one call),
-then offset inwards with pyclipper for the perimeters; the region left
-inside is filled with straight lines (rectilinear infill, turning 90 degrees
-every layer) clipped by pyclipper. Filament length and print time follow.
+Outlines are simplified first (0.02 mm), then shrunk step by step with
+shapely (GEOS) for the perimeters; the region left inside is filled with
+straight lines (rectilinear infill, turning 90 degrees every layer) clipped
+to it. Groups of layers are planned in threads, since GEOS releases the GIL.
+Filament length and print time follow.
 
 >>> from labkit.geometry import slice_mesh, plan_toolpaths
 >>> paths = plan_toolpaths(slice_mesh("part.stl"), perimeters=2, infill=0.2)   # doctest: +SKIP
@@ -13,20 +14,17 @@ every layer) clipped by pyclipper. Filament length and print time follow.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from itertools import repeat
 from pathlib import Path
 
 import numpy as np
+import shapely
 
 from labkit.errors import SliceSettingsError
-from labkit.geometry._clipper import SCALE, from_clipper, to_clipper
-from labkit.geometry.motion import path_time, segments_time
-from labkit.geometry.printability import thin_regions
-from labkit.geometry.slicing import Layer, SliceStack
+from labkit.geometry.motion import path_length, path_time, segments_time
+from labkit.geometry.regions import in_threads, inset_chain, outline_polygons, rings_of
+from labkit.geometry.slicing import SliceStack
 
 __all__ = ["LayerPaths", "PrintSettings", "Toolpaths", "plan_toolpaths"]
 
@@ -111,8 +109,7 @@ class LayerPaths:
     @property
     def extruded_mm(self) -> float:
         """Length of the extruded paths in this layer, mm."""
-        loops = sum(float(np.hypot(*np.diff(p, axis=0).T).sum()) for p in self.perimeters)
-        return loops + float(np.hypot(*(self.infill[:, 1] - self.infill[:, 0]).T).sum())
+        return _extruded_mm(self.perimeters, self.infill)
 
 
 @dataclass
@@ -179,7 +176,7 @@ def plan_toolpaths(
     settings : PrintSettings, optional
         Speeds, accelerations, widths...; overrides the three arguments above.
     progress : callable, optional
-        Called with 1 after each layer (a tqdm ``update`` fits).
+        Called with the number of layers just planned, as they finish (a tqdm ``update`` fits).
 
     >>> import trimesh
     >>> from labkit.geometry import slice_mesh
@@ -187,30 +184,64 @@ def plan_toolpaths(
     >>> len(paths.layers), len(paths.layers[0].perimeters), paths.filament_mm > 0
     (10, 2, True)
     """
-    import shapely
-
     if settings is None:
         settings = PrintSettings(nozzle=nozzle, perimeters=perimeters, infill=infill)
-    rings = _simplified_rings(stack.layers, settings.simplify, shapely)
+    s = settings
+    w = s.width
+    n_layers = len(stack.layers)
+    polygons, layer_of = outline_polygons(stack.layers, s.simplify)
+    # The first step also finds the outlines too thin for any perimeter; the last
+    # leaves the infill overlapping the innermost perimeter by a quarter width, so they bond.
+    steps = [w / 2] + [w] * (s.perimeters - 1) + ([w / 4] if s.infill > 0 and s.perimeters else [])
+    first = np.searchsorted(layer_of, np.arange(n_layers + 1))
+
+    def plan_layers(piece: slice) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Insets and infill of the layers in ``piece``."""
+        mine = slice(first[piece.start], first[piece.stop])
+        insets = inset_chain(polygons[mine], steps)
+        region = insets[s.perimeters] if s.perimeters and s.infill > 0 else polygons[mine]
+        lines = [
+            _rectilinear(region[first[k] - mine.start : first[k + 1] - mine.start], w / s.infill, k)
+            if s.infill > 0
+            else np.empty((0, 2, 2))
+            for k in range(piece.start, piece.stop)
+        ]
+        return insets, lines
+
+    layer_sizes = np.bincount(layer_of, weights=shapely.get_num_coordinates(polygons), minlength=n_layers)
+    planned = []
+    for part in in_threads(plan_layers, layer_sizes):
+        planned.append(part)
+        if progress is not None:
+            progress(len(part[1]))
+    insets = [np.concatenate([part[0][i] for part in planned]) for i in range(len(steps))]
+    infill_lines = [lines for part in planned for lines in part[1]]
+    lost = np.bincount(layer_of[shapely.is_empty(insets[0])], minlength=n_layers)
+    shells = [rings_of(insets[i], layer_of, n_layers) for i in reversed(range(s.perimeters))]
     layers = []
-    # pyclipper releases the GIL while it offsets and clips, so layers planned in threads
-    # run on every core; map keeps the layer order.
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        planned = pool.map(_plan_layer, stack.layers, rings, repeat(stack.layer_height), repeat(settings))
-        for layer_paths in planned:
-            layers.append(layer_paths)
-            if progress is not None:
-                progress(1)
-    extruded = sum(p.extruded_mm for p in layers)
+    for k in range(n_layers):
+        loops = [loop for shell in shells for loop in shell[k]]
+        lines = _from_nearest_end(infill_lines[k], loops[-1][-1]) if loops else infill_lines[k]
+        layers.append(
+            LayerPaths(
+                z=(k + 1) * stack.layer_height,
+                perimeters=loops,
+                infill=lines,
+                travel=_travel(loops, lines),
+                lost_regions=int(lost[k]),
+            )
+        )
+    extruded = _extruded_mm(
+        [loop for layer in layers for loop in layer.perimeters], np.concatenate([layer.infill for layer in layers])
+    )
     h = stack.layer_height
-    w = settings.width
     # A squashed line: a rectangle with round ends (PrusaSlicer's flow model).
     section = (w - h) * h + math.pi * h * h / 4 if w > h else math.pi * w * w / 4
-    filament_area = math.pi * settings.filament_diameter**2 / 4
-    times = _print_times(layers, settings)
+    filament_area = math.pi * s.filament_diameter**2 / 4
+    times = _print_times(layers, s)
     return Toolpaths(
         layers=layers,
-        settings=settings,
+        settings=s,
         layer_height=h,
         filament_mm=extruded * section / filament_area,
         print_time_s=sum(times.values()),
@@ -219,87 +250,34 @@ def plan_toolpaths(
     )
 
 
-def _simplified_rings(layers: list[Layer], tolerance: float, shapely) -> list[list[np.ndarray]]:
-    """Every layer's loops simplified (Douglas-Peucker) in one vectorised call, loop order kept."""
-    loops = [loop for layer in layers for loop in layer.loops]
-    if not loops:
-        return [[] for _ in layers]
-    points = np.concatenate(loops)
-    ring_of = np.repeat(np.arange(len(loops)), [len(loop) for loop in loops])
-    rings = shapely.linearrings(points, indices=ring_of)
-    if tolerance > 0:
-        rings = shapely.simplify(rings, tolerance, preserve_topology=False)
-    coords, index = shapely.get_coordinates(rings, return_index=True)
-    bounds = np.searchsorted(index, np.arange(len(loops) + 1))
-    simplified = [coords[bounds[i] : bounds[i + 1]] for i in range(len(loops))]
-    out, i = [], 0
-    for layer in layers:
-        out.append(simplified[i : i + len(layer.loops)])
-        i += len(layer.loops)
-    return out
+def _rectilinear(region: np.ndarray, spacing: float, index: int) -> np.ndarray:
+    """Parallel lines ``spacing`` mm apart clipped to ``region`` (a layer's polygons), in zigzag order.
 
-
-def _plan_layer(layer: Layer, rings: list[np.ndarray], layer_height: float, s: PrintSettings) -> LayerPaths:
-    import pyclipper
-
-    w = s.width
-    top = (layer.index + 1) * layer_height
-    # Union first: overlapping bodies, and any self-crossing the simplification made,
-    # must become one clean region before it is offset.
-    union = pyclipper.Pyclipper()
-    outlines = to_clipper(rings)
-    if outlines:
-        union.AddPaths(outlines, pyclipper.PT_SUBJECT, True)
-    loops = union.Execute(pyclipper.CT_UNION, pyclipper.PFT_NONZERO, pyclipper.PFT_NONZERO) if outlines else []
-    offset = pyclipper.PyclipperOffset()
-    offset.AddPaths(loops, pyclipper.JT_MITER, pyclipper.ET_CLOSEDPOLYGON)
-    shells: list[np.ndarray] = []
-    for i in range(s.perimeters):
-        shells.extend(from_clipper(offset.Execute(-(w / 2 + i * w) * SCALE), closed=True))
-    lost = thin_regions(layer, rings, w)
-    infill = np.empty((0, 2, 2))
-    if s.infill > 0:
-        # Infill overlaps the innermost perimeter by a quarter width so they bond.
-        region = offset.Execute(-(s.perimeters * w - w / 4) * SCALE) if s.perimeters else loops
-        angle = math.pi / 4 if layer.index % 2 == 0 else 3 * math.pi / 4
-        points = np.concatenate(rings) if rings else np.zeros((1, 2))
-        bounds = np.concatenate([points.min(axis=0), points.max(axis=0)])
-        infill = _rectilinear(region, bounds, w / s.infill, angle)
-    shells.reverse()
-    travel = _travel(shells, infill)
-    return LayerPaths(z=top, perimeters=shells, infill=infill, travel=travel, lost_regions=lost)
-
-
-def _rectilinear(region: list, bounds: np.ndarray, spacing: float, angle: float) -> np.ndarray:
-    """Parallel lines ``spacing`` mm apart at ``angle``, clipped to ``region``, in zigzag order.
-
-    ``region`` is in pyclipper's integers; ``bounds`` (xmin, ymin, xmax, ymax) mm encloses it.
-    Only the lines are built and rotated (two points each), so the region's many points
-    go to pyclipper as they are.
+    Lines run at 45 degrees on even layers and 135 on odd ones.
     """
-    import pyclipper
-
-    if not region:
+    region = region[~shapely.is_empty(region)]
+    if len(region) == 0:
         return np.empty((0, 2, 2))
+    angle = math.pi / 4 if index % 2 == 0 else 3 * math.pi / 4
     along = np.array([math.cos(angle), math.sin(angle)])
     across = np.array([-along[1], along[0]])
-    corners = np.array([[bounds[0], bounds[1]], [bounds[2], bounds[1]], [bounds[0], bounds[3]], [bounds[2], bounds[3]]])
+    xmin, ymin, xmax, ymax = shapely.total_bounds(region)
+    corners = np.array([[xmin, ymin], [xmax, ymin], [xmin, ymax], [xmax, ymax]])
     reach, level = corners @ along, corners @ across
     offsets = np.arange(math.floor(level.min() / spacing) * spacing + spacing / 2, level.max(), spacing)
     if len(offsets) == 0:
         return np.empty((0, 2, 2))
-    lines = np.stack(
+    ends = np.stack(
         [offsets[:, None] * across + (reach.min() - 1) * along, offsets[:, None] * across + (reach.max() + 1) * along],
         axis=1,
     )
-    clipper = pyclipper.Pyclipper()
-    clipper.AddPaths(region, pyclipper.PT_CLIP, True)
-    clipper.AddPaths(np.round(lines * SCALE).astype(np.int64).tolist(), pyclipper.PT_SUBJECT, False)
-    tree = clipper.Execute2(pyclipper.CT_INTERSECTION, pyclipper.PFT_NONZERO, pyclipper.PFT_NONZERO)
-    pieces = [p for p in pyclipper.OpenPathsFromPolyTree(tree) if len(p) == 2]
-    if not pieces:
+    # The layer's polygons never overlap, so each clips the lines on its own.
+    pieces = shapely.get_parts(shapely.intersection(shapely.multilinestrings(shapely.linestrings(ends)), region))
+    pieces = pieces[shapely.get_type_id(pieces) == shapely.GeometryType.LINESTRING]
+    if len(pieces) == 0:
         return np.empty((0, 2, 2))
-    seg = np.asarray(pieces, np.float64) / SCALE
+    # A clipped straight line is straight: its first and last points are the piece.
+    seg = np.stack([shapely.get_coordinates(shapely.get_point(pieces, i)) for i in (0, -1)], axis=1)
     backwards = seg[:, 1] @ along < seg[:, 0] @ along
     seg[backwards] = seg[backwards, ::-1]
     row = np.round((seg[:, 0] @ across - offsets[0]) / spacing).astype(np.int64)
@@ -308,6 +286,18 @@ def _rectilinear(region: list, bounds: np.ndarray, spacing: float, angle: float)
     # Boustrophedon: every other row runs the other way, so travel stays short.
     seg[row % 2 == 1] = seg[row % 2 == 1, ::-1]
     return seg
+
+
+def _extruded_mm(loops: list[np.ndarray], lines: np.ndarray) -> float:
+    """Length of the perimeter ``loops`` and infill ``lines`` together, mm."""
+    return path_length(loops) + float(np.hypot(*(lines[:, 1] - lines[:, 0]).T).sum())
+
+
+def _from_nearest_end(lines: np.ndarray, nozzle: np.ndarray) -> np.ndarray:
+    """The zigzag ``lines``, run backwards when its far end is nearer the nozzle than its start."""
+    if len(lines) and np.hypot(*(lines[-1, 1] - nozzle)) < np.hypot(*(lines[0, 0] - nozzle)):
+        return lines[::-1, ::-1].copy()
+    return lines
 
 
 def _travel(shells: list[np.ndarray], infill: np.ndarray) -> np.ndarray:

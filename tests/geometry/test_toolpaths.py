@@ -54,7 +54,7 @@ def test_infill_lines_are_spaced_clipped_and_turn_every_layer(plate) -> None:
         # distance between neighbouring parallel lines = width / density
         normal = np.array([-1, 1]) / math.sqrt(2) if index % 2 == 0 else np.array([1, 1]) / math.sqrt(2)
         offsets = np.unique(np.round(lines[:, 0] @ normal, 6))
-        assert np.diff(offsets) == pytest.approx(w / 0.25, abs=1e-5)  # pyclipper works on a 10 nm grid
+        assert np.diff(offsets) == pytest.approx(w / 0.25, abs=1e-5)
         # zigzag: every travel between infill lines is short
         assert np.hypot(*(layer.travel[:, 1] - layer.travel[:, 0]).T).max() < 25
 
