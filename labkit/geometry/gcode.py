@@ -1,7 +1,8 @@
 """Writing planned toolpaths as Marlin G-code.
 
 Absolute positioning and absolute extrusion (``M82``), a ``;LAYER:n`` comment
-before every layer, perimeters then infill, ``G0`` for travel.
+before every layer, perimeters then solid then sparse infill, ``G0`` for
+travel, with a retraction around every travel longer than the settings allow.
 
 >>> paths.to_gcode("part.gcode")                                     # doctest: +SKIP
 """
@@ -42,12 +43,29 @@ def write_gcode(paths: Toolpaths, path: Path) -> Path:
         "G92 E0",
     ]
     e = 0.0
+    nozzle: np.ndarray | None = None
+    travel_feed = f"F{s.travel_speed * 60:.0f}"
     for index, layer in enumerate(paths.layers):
-        lines.append(f";LAYER:{index} z={layer.z:.3f} perimeters={len(layer.perimeters)} infill={len(layer.infill)}")
-        lines.append(f"G0 Z{layer.z:.3f} F{s.travel_speed * 60:.0f}")
-        moves = [(p, s.perimeter_speed) for p in layer.perimeters] + [(seg, s.infill_speed) for seg in layer.infill]
+        lines.append(
+            f";LAYER:{index} z={layer.z:.3f} perimeters={len(layer.perimeters)} "
+            f"solid={len(layer.solid_infill)} infill={len(layer.infill)}"
+        )
+        lines.append(f"G0 Z{layer.z:.3f} {travel_feed}")
+        moves = (
+            [(p, s.perimeter_speed) for p in layer.perimeters]
+            + [(seg, s.infill_speed) for seg in layer.solid_infill]
+            + [(seg, s.infill_speed) for seg in layer.infill]
+        )
         for points, feed in moves:
-            lines.append(f"G0 X{points[0, 0]:.3f} Y{points[0, 1]:.3f} F{s.travel_speed * 60:.0f}")
+            # The same moves as LayerPaths.travel, so the time estimate counts these retractions.
+            jump = np.inf if nozzle is None else float(np.hypot(*(points[0] - nozzle)))
+            retract = nozzle is not None and s.retract_length > 0 and jump > s.retract_min_travel
+            if retract:
+                lines.append(f"G1 E{e - s.retract_length:.5f} F{s.retract_speed * 60:.0f} ; retract")
+            if jump > 1e-9:
+                lines.append(f"G0 X{points[0, 0]:.3f} Y{points[0, 1]:.3f} {travel_feed}")
+            if retract:
+                lines.append(f"G1 E{e:.5f} F{s.retract_speed * 60:.0f} ; unretract")
             step = np.hypot(*np.diff(points, axis=0).T)
             extrusion = e + np.cumsum(step) * e_per_mm
             lines.append(f"G1 F{feed * 60:.0f}")
@@ -56,6 +74,7 @@ def write_gcode(paths: Toolpaths, path: Path) -> Path:
             )
             if len(extrusion):
                 e = float(extrusion[-1])
+            nozzle = points[-1]
     lines += ["M104 S0", "M140 S0", "M84 ; motors off", ""]
     path.write_text("\n".join(lines))
     return path

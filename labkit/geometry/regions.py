@@ -24,7 +24,15 @@ import shapely
 
 from labkit.geometry.slicing import Layer
 
-__all__ = ["in_threads", "inset_chain", "outline_polygons", "polygon_rings", "rings_of"]
+__all__ = [
+    "by_layer",
+    "common_to_neighbours",
+    "in_threads",
+    "inset_chain",
+    "outline_polygons",
+    "polygon_rings",
+    "rings_of",
+]
 
 #: Mitre joins cut off beyond twice the offset distance, as in Clipper and PrusaSlicer.
 MITRE_LIMIT = 2.0
@@ -111,7 +119,8 @@ def _repaired(polygons: np.ndarray, layer_of: np.ndarray) -> tuple[np.ndarray, n
     """Layers whose polygons are not a valid MultiPolygon, replaced by their union (GEOS "structure" repair)."""
     layers, group = np.unique(layer_of, return_inverse=True)
     whole = shapely.multipolygons(polygons, indices=group)
-    bad = np.flatnonzero(~shapely.is_valid(whole))
+    sizes = np.bincount(group, weights=shapely.get_num_coordinates(polygons))
+    bad = np.flatnonzero(~np.concatenate(list(in_threads(lambda piece: shapely.is_valid(whole[piece]), sizes))))
     if len(bad) == 0:
         return polygons, layer_of
     fixed = shapely.make_valid(whole[bad], method="structure", keep_collapsed=False)
@@ -141,6 +150,49 @@ def inset_chain(polygons: np.ndarray, steps: Sequence[float]) -> list[np.ndarray
         current = shapely.buffer(current, -step, join_style="mitre", mitre_limit=MITRE_LIMIT)
         out.append(current)
     return out
+
+
+def by_layer(geometries: np.ndarray, layer_of: np.ndarray, n_layers: int) -> np.ndarray:
+    """One (Multi)Polygon per layer gathering the polygonal parts of ``geometries`` (empty where none).
+
+    >>> by_layer(np.array([shapely.box(0, 0, 1, 1), shapely.box(2, 0, 3, 1)]), np.array([1, 1]), 2).tolist()
+    [<POLYGON EMPTY>, <MULTIPOLYGON (((1 0, 1 1, 0 1, 0 0, 1 0)), ((3 0, 3 1, 2 1, 2 0, 3 0)))>]
+    """
+    parts, part_of = shapely.get_parts(geometries, return_index=True)
+    filled = ~shapely.is_empty(parts)
+    parts, part_layer = parts[filled], layer_of[part_of[filled]]
+    out = np.full(n_layers, shapely.Polygon(), object)
+    layers, group = np.unique(part_layer, return_inverse=True)
+    if len(parts):
+        out[layers] = shapely.multipolygons(parts, indices=group)
+    return out
+
+
+def common_to_neighbours(regions: np.ndarray, below: int, above: int, sizes: np.ndarray) -> np.ndarray:
+    """For each layer ``k``, what every region from ``k - below`` to ``k + above`` covers (none past the ends).
+
+    Intersections of windows of doubling length, so a layer costs about
+    log2(below + above + 1) overlays; ``sizes`` balances the layers over the threads.
+
+    >>> square, wide = shapely.box(0, 0, 2, 2), shapely.box(0, 0, 4, 2)
+    >>> [round(g.area) for g in common_to_neighbours(np.array([square, wide, wide, square]), 0, 1, np.ones(4))]
+    [4, 8, 4, 0]
+    """
+    span = below + above + 1
+    nothing = np.full(max(below, above), shapely.Polygon(), object)
+    padded = np.concatenate([nothing[:below], regions, nothing[:above]])
+
+    def windows(piece: slice) -> np.ndarray:
+        common = padded[piece.start : piece.stop + span - 1]
+        reach = 1
+        while 2 * reach <= span:
+            common = shapely.intersection(common[:-reach], common[reach:])
+            reach *= 2
+        if reach < span:
+            common = shapely.intersection(common[: len(common) - (span - reach)], common[span - reach :])
+        return common
+
+    return np.concatenate(list(in_threads(windows, sizes)))
 
 
 def polygon_rings(geometries: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:

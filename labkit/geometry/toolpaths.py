@@ -23,7 +23,14 @@ import shapely
 
 from labkit.errors import SliceSettingsError
 from labkit.geometry.motion import path_length, path_time, segments_time
-from labkit.geometry.regions import in_threads, inset_chain, outline_polygons, rings_of
+from labkit.geometry.regions import (
+    by_layer,
+    common_to_neighbours,
+    in_threads,
+    inset_chain,
+    outline_polygons,
+    rings_of,
+)
 from labkit.geometry.slicing import SliceStack
 
 __all__ = ["LayerPaths", "PrintSettings", "Toolpaths", "plan_toolpaths"]
@@ -32,7 +39,10 @@ __all__ = ["LayerPaths", "PrintSettings", "Toolpaths", "plan_toolpaths"]
 class PrintSettings:
     """Everything the planner and the time estimate assume, in mm, mm/s, mm/s^2.
 
-    The defaults are a common 0.4 mm PLA profile (Marlin printer).
+    The defaults are a common 0.4 mm PLA profile (Marlin printer): solid
+    infill fills the ``bottom_layers`` above every downward surface and the
+    ``top_layers`` below every upward one; travel longer than
+    ``retract_min_travel`` pulls the filament back ``retract_length`` mm.
 
     >>> PrintSettings(nozzle=0.6).line_width
     0.675
@@ -41,6 +51,8 @@ class PrintSettings:
     nozzle: float = 0.4
     perimeters: int = 2
     infill: float = 0.2
+    top_layers: int = 3
+    bottom_layers: int = 3
     line_width: float | None = None
     filament_diameter: float = 1.75
     perimeter_speed: float = 40.0
@@ -48,6 +60,9 @@ class PrintSettings:
     travel_speed: float = 150.0
     acceleration: float = 1000.0
     jerk: float = 10.0
+    retract_length: float = 0.8
+    retract_speed: float = 35.0
+    retract_min_travel: float = 1.0
     simplify: float = 0.02
     nozzle_temperature: int = 210
     bed_temperature: int = 60
@@ -60,6 +75,8 @@ class PrintSettings:
             "nozzle": self.nozzle > 0,
             "perimeters": self.perimeters >= 0,
             "infill": 0 <= self.infill <= 1,
+            "top_layers": self.top_layers >= 0,
+            "bottom_layers": self.bottom_layers >= 0,
             "line_width": self.width > 0,
             "filament_diameter": self.filament_diameter > 0,
             "perimeter_speed": self.perimeter_speed > 0,
@@ -67,6 +84,9 @@ class PrintSettings:
             "travel_speed": self.travel_speed > 0,
             "acceleration": self.acceleration > 0,
             "jerk": self.jerk > 0,
+            "retract_length": self.retract_length >= 0,
+            "retract_speed": self.retract_speed > 0,
+            "retract_min_travel": self.retract_min_travel >= 0,
             "simplify": self.simplify >= 0,
         }
         wrong = [name for name, ok in checks.items() if not ok]
@@ -93,11 +113,15 @@ class LayerPaths:
     perimeters : list of (n, 2) float64
         Closed loops (last point == first), innermost first within a layer.
     infill : (k, 2, 2) float64
-        Infill lines, start and end point, in printing order.
+        Sparse infill lines, start and end point, in printing order.
     travel : (t, 2, 2) float64
-        Moves without extrusion between the paths above, in printing order.
+        Moves without extrusion, in printing order: from where the layer
+        below ended, then between the perimeters, solid and sparse infill.
     lost_regions : int
         Outer outlines too thin for even one perimeter (narrower than the line width).
+    solid_infill : (s, 2, 2) float64
+        Solid infill lines (one line width apart) of the top and bottom
+        skins, printed after the perimeters and before the sparse infill.
     """
 
     z: float
@@ -105,11 +129,12 @@ class LayerPaths:
     infill: np.ndarray
     travel: np.ndarray
     lost_regions: int = 0
+    solid_infill: np.ndarray = field(default_factory=lambda: np.empty((0, 2, 2)))
 
     @property
     def extruded_mm(self) -> float:
         """Length of the extruded paths in this layer, mm."""
-        return _extruded_mm(self.perimeters, self.infill)
+        return _extruded_mm(self.perimeters, np.concatenate([self.solid_infill, self.infill]))
 
 
 @dataclass
@@ -126,7 +151,8 @@ class Toolpaths:
     print_time_s : float
         Estimated printing time (moves only; no heating or homing), s.
     time_by_kind : dict of str to float
-        The same split into ``"perimeters"``, ``"infill"`` and ``"travel"``, s.
+        The same split into ``"perimeters"``, ``"infill"`` (solid and sparse)
+        and ``"travel"`` (with its retractions), s.
 
     >>> paths.to_gcode("part.gcode")                                 # doctest: +SKIP
     """
@@ -192,47 +218,48 @@ def plan_toolpaths(
     polygons, layer_of = outline_polygons(stack.layers, s.simplify)
     # The first step also finds the outlines too thin for any perimeter; the last
     # leaves the infill overlapping the innermost perimeter by a quarter width, so they bond.
-    steps = [w / 2] + [w] * (s.perimeters - 1) + ([w / 4] if s.infill > 0 and s.perimeters else [])
+    steps = [w / 2] + [w] * (s.perimeters - 1) + ([w / 4] if s.perimeters else [])
     first = np.searchsorted(layer_of, np.arange(n_layers + 1))
 
-    def plan_layers(piece: slice) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """Insets and infill of the layers in ``piece``."""
-        mine = slice(first[piece.start], first[piece.stop])
-        insets = inset_chain(polygons[mine], steps)
-        region = insets[s.perimeters] if s.perimeters and s.infill > 0 else polygons[mine]
-        lines = [
-            _rectilinear(region[first[k] - mine.start : first[k + 1] - mine.start], w / s.infill, k)
-            if s.infill > 0
-            else np.empty((0, 2, 2))
-            for k in range(piece.start, piece.stop)
-        ]
-        return insets, lines
+    def inset_layers(piece: slice) -> tuple[int, list[np.ndarray]]:
+        return piece.stop - piece.start, inset_chain(polygons[first[piece.start] : first[piece.stop]], steps)
 
     layer_sizes = np.bincount(layer_of, weights=shapely.get_num_coordinates(polygons), minlength=n_layers)
     planned = []
-    for part in in_threads(plan_layers, layer_sizes):
+    for done, part in in_threads(inset_layers, layer_sizes):
         planned.append(part)
         if progress is not None:
-            progress(len(part[1]))
-    insets = [np.concatenate([part[0][i] for part in planned]) for i in range(len(steps))]
-    infill_lines = [lines for part in planned for lines in part[1]]
+            progress(done)
+    insets = [np.concatenate([part[i] for part in planned]) for i in range(len(steps))]
+    inside = by_layer(insets[s.perimeters] if s.perimeters else polygons, layer_of, n_layers)
+    solid, sparse = _skins(inside, s.bottom_layers, s.top_layers, layer_sizes)
+    solid_lines = _lines_in(solid, w, layer_sizes, shortest=w)
+    sparse_lines = _lines_in(sparse, w / s.infill, layer_sizes) if s.infill > 0 else [np.empty((0, 2, 2))] * n_layers
     lost = np.bincount(layer_of[shapely.is_empty(insets[0])], minlength=n_layers)
     shells = [rings_of(insets[i], layer_of, n_layers) for i in reversed(range(s.perimeters))]
-    layers = []
+    layers: list[LayerPaths] = []
+    nozzle_at: np.ndarray | None = None
     for k in range(n_layers):
         loops = [loop for shell in shells for loop in shell[k]]
-        lines = _from_nearest_end(infill_lines[k], loops[-1][-1]) if loops else infill_lines[k]
+        solid_k = _from_nearest_end(solid_lines[k], loops[-1][-1] if loops else nozzle_at)
+        sparse_k = _from_nearest_end(sparse_lines[k], solid_k[-1, 1] if len(solid_k) else loops[-1][-1] if loops else nozzle_at)
+        starts = [loop[0] for loop in loops] + list(solid_k[:, 0]) + list(sparse_k[:, 0])
+        ends = [loop[-1] for loop in loops] + list(solid_k[:, 1]) + list(sparse_k[:, 1])
+        travel = _travel(nozzle_at, starts, ends)
         layers.append(
             LayerPaths(
                 z=(k + 1) * stack.layer_height,
                 perimeters=loops,
-                infill=lines,
-                travel=_travel(loops, lines),
+                infill=sparse_k,
+                travel=travel,
                 lost_regions=int(lost[k]),
+                solid_infill=solid_k,
             )
         )
+        nozzle_at = ends[-1] if ends else nozzle_at
     extruded = _extruded_mm(
-        [loop for layer in layers for loop in layer.perimeters], np.concatenate([layer.infill for layer in layers])
+        [loop for layer in layers for loop in layer.perimeters],
+        np.concatenate([lines for layer in layers for lines in (layer.solid_infill, layer.infill)]),
     )
     h = stack.layer_height
     # A squashed line: a rectangle with round ends (PrusaSlicer's flow model).
@@ -250,18 +277,46 @@ def plan_toolpaths(
     )
 
 
-def _rectilinear(region: np.ndarray, spacing: float, index: int) -> np.ndarray:
-    """Parallel lines ``spacing`` mm apart clipped to ``region`` (a layer's polygons), in zigzag order.
+def _extruded_mm(loops: list[np.ndarray], lines: np.ndarray) -> float:
+    """Length of the perimeter ``loops`` and infill ``lines`` together, mm."""
+    return path_length(loops) + float(np.hypot(*(lines[:, 1] - lines[:, 0]).T).sum())
 
-    Lines run at 45 degrees on even layers and 135 on odd ones.
+
+def _skins(inside: np.ndarray, below: int, above: int, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each layer's region split into solid skin and sparse infill: ``(solid, sparse)``, per layer.
+
+    A point stays sparse only where the ``below`` layers under it and the
+    ``above`` layers over it are all filled there too; the rest is within
+    reach of a top or bottom surface and must be solid.
     """
-    region = region[~shapely.is_empty(region)]
-    if len(region) == 0:
+    if below == above == 0:
+        return np.full(len(inside), shapely.Polygon()), inside
+    sparse = common_to_neighbours(inside, below, above, sizes)
+    solid = np.concatenate(list(in_threads(lambda piece: shapely.difference(inside[piece], sparse[piece]), sizes)))
+    return solid, sparse
+
+
+def _lines_in(regions: np.ndarray, spacing: float, sizes: np.ndarray, shortest: float = 0.0) -> list[np.ndarray]:
+    """Rectilinear lines ``spacing`` mm apart in each layer's region, in zigzag order (see :func:`_rectilinear`)."""
+
+    def fill(piece: slice) -> list[np.ndarray]:
+        return [_rectilinear(regions[k], spacing, k, shortest) for k in range(piece.start, piece.stop)]
+
+    return [lines for part in in_threads(fill, sizes) for lines in part]
+
+
+def _rectilinear(region: shapely.Geometry, spacing: float, index: int, shortest: float) -> np.ndarray:
+    """Parallel lines ``spacing`` mm apart clipped to ``region``, in zigzag order.
+
+    Lines run at 45 degrees on even layers and 135 on odd ones; pieces shorter
+    than ``shortest`` (slivers along a sloped wall) are left out.
+    """
+    if shapely.is_empty(region):
         return np.empty((0, 2, 2))
     angle = math.pi / 4 if index % 2 == 0 else 3 * math.pi / 4
     along = np.array([math.cos(angle), math.sin(angle)])
     across = np.array([-along[1], along[0]])
-    xmin, ymin, xmax, ymax = shapely.total_bounds(region)
+    xmin, ymin, xmax, ymax = shapely.bounds(region)
     corners = np.array([[xmin, ymin], [xmax, ymin], [xmin, ymax], [xmax, ymax]])
     reach, level = corners @ along, corners @ across
     offsets = np.arange(math.floor(level.min() / spacing) * spacing + spacing / 2, level.max(), spacing)
@@ -271,13 +326,13 @@ def _rectilinear(region: np.ndarray, spacing: float, index: int) -> np.ndarray:
         [offsets[:, None] * across + (reach.min() - 1) * along, offsets[:, None] * across + (reach.max() + 1) * along],
         axis=1,
     )
-    # The layer's polygons never overlap, so each clips the lines on its own.
     pieces = shapely.get_parts(shapely.intersection(shapely.multilinestrings(shapely.linestrings(ends)), region))
     pieces = pieces[shapely.get_type_id(pieces) == shapely.GeometryType.LINESTRING]
-    if len(pieces) == 0:
-        return np.empty((0, 2, 2))
     # A clipped straight line is straight: its first and last points are the piece.
     seg = np.stack([shapely.get_coordinates(shapely.get_point(pieces, i)) for i in (0, -1)], axis=1)
+    seg = seg[np.hypot(*(seg[:, 1] - seg[:, 0]).T) > max(shortest, 1e-9)]
+    if len(seg) == 0:
+        return np.empty((0, 2, 2))
     backwards = seg[:, 1] @ along < seg[:, 0] @ along
     seg[backwards] = seg[backwards, ::-1]
     row = np.round((seg[:, 0] @ across - offsets[0]) / spacing).astype(np.int64)
@@ -288,21 +343,17 @@ def _rectilinear(region: np.ndarray, spacing: float, index: int) -> np.ndarray:
     return seg
 
 
-def _extruded_mm(loops: list[np.ndarray], lines: np.ndarray) -> float:
-    """Length of the perimeter ``loops`` and infill ``lines`` together, mm."""
-    return path_length(loops) + float(np.hypot(*(lines[:, 1] - lines[:, 0]).T).sum())
-
-
-def _from_nearest_end(lines: np.ndarray, nozzle: np.ndarray) -> np.ndarray:
+def _from_nearest_end(lines: np.ndarray, nozzle: np.ndarray | None) -> np.ndarray:
     """The zigzag ``lines``, run backwards when its far end is nearer the nozzle than its start."""
-    if len(lines) and np.hypot(*(lines[-1, 1] - nozzle)) < np.hypot(*(lines[0, 0] - nozzle)):
+    if nozzle is not None and len(lines) and np.hypot(*(lines[-1, 1] - nozzle)) < np.hypot(*(lines[0, 0] - nozzle)):
         return lines[::-1, ::-1].copy()
     return lines
 
 
-def _travel(shells: list[np.ndarray], infill: np.ndarray) -> np.ndarray:
-    starts = [p[0] for p in shells] + list(infill[:, 0])
-    ends = [p[-1] for p in shells] + list(infill[:, 1])
+def _travel(nozzle: np.ndarray | None, starts: list[np.ndarray], ends: list[np.ndarray]) -> np.ndarray:
+    """Moves from ``nozzle`` to the first path, then from each path's end to the next one's start."""
+    if nozzle is not None:
+        starts, ends = [nozzle, *starts], [nozzle, *ends]
     if len(starts) < 2:
         return np.empty((0, 2, 2))
     moves = np.stack([np.asarray(ends[:-1]), np.asarray(starts[1:])], axis=1)
@@ -311,10 +362,13 @@ def _travel(shells: list[np.ndarray], infill: np.ndarray) -> np.ndarray:
 
 def _print_times(layers: list[LayerPaths], s: PrintSettings) -> dict[str, float]:
     perimeters = [p for layer in layers for p in layer.perimeters]
-    infill = np.concatenate([layer.infill for layer in layers]) if layers else np.empty((0, 2, 2))
-    travel = np.concatenate([layer.travel for layer in layers]) if layers else np.empty((0, 2, 2))
+    empty = np.empty((0, 2, 2))
+    infill = np.concatenate([empty] + [lines for layer in layers for lines in (layer.solid_infill, layer.infill)])
+    travel = np.concatenate([empty] + [layer.travel for layer in layers])
+    retractions = int((np.hypot(*(travel[:, 1] - travel[:, 0]).T) > s.retract_min_travel).sum())
     return {
         "perimeters": path_time(perimeters, s.perimeter_speed, s.acceleration, s.jerk),
         "infill": segments_time(infill, s.infill_speed, s.acceleration, s.jerk),
-        "travel": segments_time(travel, s.travel_speed, s.acceleration, s.jerk),
+        "travel": segments_time(travel, s.travel_speed, s.acceleration, s.jerk)
+        + retractions * 2 * s.retract_length / s.retract_speed,
     }

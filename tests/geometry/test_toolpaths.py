@@ -41,7 +41,7 @@ def test_perimeters_are_inset_squares(plate) -> None:
 
 
 def test_infill_lines_are_spaced_clipped_and_turn_every_layer(plate) -> None:
-    paths = plan_toolpaths(plate, perimeters=2, infill=0.25, nozzle=0.4)
+    paths = plan_toolpaths(plate, settings=PrintSettings(infill=0.25, top_layers=0, bottom_layers=0))
     w = 0.45
     inner = 10 - 2 * w + w / 4
     for index, layer in enumerate(paths.layers):
@@ -57,6 +57,32 @@ def test_infill_lines_are_spaced_clipped_and_turn_every_layer(plate) -> None:
         assert np.diff(offsets) == pytest.approx(w / 0.25, abs=1e-5)
         # zigzag: every travel between infill lines is short
         assert np.hypot(*(layer.travel[:, 1] - layer.travel[:, 0]).T).max() < 25
+
+
+def test_skins_fill_the_bottom_and_top_layers(plate) -> None:
+    block = plan_toolpaths(slice_mesh(trimesh.creation.box((20, 20, 4)), 0.2))
+    w = 0.45
+    kinds = [(len(layer.solid_infill) > 0, len(layer.infill) > 0) for layer in block.layers]
+    assert kinds == [(True, False)] * 3 + [(False, True)] * 14 + [(True, False)] * 3
+    lines = block.layers[0].solid_infill
+    normal = np.array([-1, 1]) / math.sqrt(2)
+    assert np.diff(np.unique(np.round(lines[:, 0] @ normal, 6))) == pytest.approx(w, abs=1e-6)
+    # solid lines cover the region inside the perimeters: their total length is its area / width
+    inside = (20 - 4 * w + w / 2) ** 2
+    assert np.hypot(*(lines[:, 1] - lines[:, 0]).T).sum() * w == pytest.approx(inside, rel=0.02)
+
+
+def test_a_ledge_gets_a_skin_only_where_nothing_covers_it() -> None:
+    base = trimesh.creation.box((20, 20, 2), trimesh.transformations.translation_matrix((0, 0, 1)))
+    tower = trimesh.creation.box((10, 10, 2), trimesh.transformations.translation_matrix((0, 0, 3)))
+    stack = slice_mesh(trimesh.boolean.union([base, tower], engine="manifold"), 0.2)
+    layer = plan_toolpaths(stack).layers[8]  # two layers below the ledge at z = 2
+    solid_mid = layer.solid_infill.mean(axis=1)
+    sparse_mid = layer.infill.mean(axis=1)
+    assert len(solid_mid) and len(sparse_mid)
+    # solid lines run around the tower's footprint (they may cross it), sparse lines only inside it
+    assert (np.abs(solid_mid).max(axis=1) > 5).mean() > 0.5
+    assert (np.abs(sparse_mid).max(axis=1) < 5).all()
 
 
 def test_filament_is_the_extruded_volume(plate) -> None:
@@ -104,6 +130,15 @@ def test_gcode_is_marlin_with_a_comment_per_layer(plate, tmp_path: Path) -> None
     e = np.array([float(v) for v in re.findall(r"^G1 X\S+ Y\S+ E([\d.]+)", text, re.M)])
     assert (np.diff(e) >= 0).all()
     assert e[-1] == pytest.approx(paths.filament_mm, rel=1e-4)
+    # every travel longer than 1 mm pulls the filament back 0.8 mm at 35 mm/s, and pushes it again
+    travel = np.concatenate([layer.travel for layer in paths.layers])
+    long_moves = int((np.hypot(*(travel[:, 1] - travel[:, 0]).T) > 1.0).sum())
+    assert long_moves > 0
+    assert len(re.findall(r"^G1 E\S+ F2100 ; retract", text, re.M)) == long_moves
+    assert len(re.findall(r"^G1 E\S+ F2100 ; unretract", text, re.M)) == long_moves
+    no_retraction = plan_toolpaths(plate, settings=PrintSettings(retract_length=0))
+    retracting = paths.time_by_kind["travel"] - no_retraction.time_by_kind["travel"]
+    assert retracting == pytest.approx(long_moves * 2 * 0.8 / 35)
 
 
 def test_thin_walls_are_reported() -> None:
