@@ -120,28 +120,68 @@ def _kind(same, opposite):
     return 0, 0, 0
 
 
+@njit(cache=True, inline="always")
+def _edge_key(faces, f, i, vertex_bits, index_bits):
+    a = np.int64(faces[f, i])
+    b = np.int64(faces[f, (i + 1) % 3])
+    key = (((min(a, b) << vertex_bits) | max(a, b)) * 2 + (a > b)) << index_bits
+    return key | (3 * f + i) if index_bits > 0 else key
+
+
 @njit(cache=True, parallel=True)
-def edge_keys(faces, n_vertices, index_bits):
-    """One int64 sort key per half-edge: its edge ``lower * n_vertices + upper``, then its direction.
+def edge_keys(faces, vertex_bits, index_bits):
+    """One int64 sort key per half-edge: its edge ``lower << vertex_bits | upper``, then its direction.
 
     The direction bit (0 from the lower vertex up, 1 down) sits below the
     edge, so a sorted run of one edge lists its up half-edges first. With
     ``index_bits > 0`` the half-edge's own number fills that many low bits,
-    so sorting the keys alone (faster than an argsort) also orders each
-    direction by half-edge. Half-edges of degenerate faces get the largest key.
+    so sorting the keys alone also orders each direction by half-edge.
+    Half-edges of degenerate faces get the largest key.
     """
     m = faces.shape[0]
     keys = np.empty(3 * m, np.int64)
     for f in prange(m):
         for i in range(3):
-            h = 3 * f + i
-            if _degenerate(faces, f):
-                keys[h] = _NO_EDGE
-            else:
-                a = np.int64(faces[f, i])
-                b = np.int64(faces[f, (i + 1) % 3])
-                key = ((min(a, b) * n_vertices + max(a, b)) * 2 + (a > b)) << index_bits
-                keys[h] = key | h if index_bits > 0 else key
+            keys[3 * f + i] = _NO_EDGE if _degenerate(faces, f) else _edge_key(faces, f, i, vertex_bits, index_bits)
+    return keys
+
+
+@njit(cache=True)
+def sorted_edge_keys(faces, vertex_bits, index_bits):
+    """The keys of :func:`edge_keys` (with ``index_bits > 0``), sorted, by two counting sorts.
+
+    Keys are distinct, so a least-significant-digit radix sort gives exactly
+    the sorted array: first by the upper vertex and direction, then, stably,
+    by the lower vertex. Each pass is a count and a scatter over the
+    half-edges, cheaper than a comparison sort of 3m keys.
+    """
+    m = faces.shape[0]
+    n_low = np.int64(1) << (vertex_bits + 1)
+    by_low = np.zeros(n_low + 1, np.int64)
+    by_high = np.zeros((np.int64(1) << vertex_bits) + 1, np.int64)
+    for f in range(m):
+        if not _degenerate(faces, f):
+            for i in range(3):
+                key = _edge_key(faces, f, i, vertex_bits, index_bits)
+                by_low[((key >> index_bits) & (n_low - 1)) + 1] += 1
+                by_high[(key >> (index_bits + 1 + vertex_bits)) + 1] += 1
+    for j in range(n_low):
+        by_low[j + 1] += by_low[j]
+    for j in range(by_high.shape[0] - 1):
+        by_high[j + 1] += by_high[j]
+    by_edge_end = np.empty(by_low[n_low], np.int64)
+    for f in range(m):
+        if not _degenerate(faces, f):
+            for i in range(3):
+                key = _edge_key(faces, f, i, vertex_bits, index_bits)
+                low = (key >> index_bits) & (n_low - 1)
+                by_edge_end[by_low[low]] = key
+                by_low[low] += 1
+    keys = np.full(3 * m, _NO_EDGE, np.int64)
+    for key in by_edge_end:
+        high = key >> (index_bits + 1 + vertex_bits)
+        keys[by_high[high]] = key
+        by_high[high] += 1
     return keys
 
 
@@ -211,150 +251,184 @@ def pair_half_edges(keys, order, index_bits):
 
 
 @njit(cache=True, parallel=True)
-def face_plane_ranges(vertices, faces, z0, h, n_planes):
-    """First plane each face crosses and how many: ``(k_lo, count)``, both (m,) int32.
+def vertex_levels(vertices, z0, h, n_planes):
+    """How many planes lie below each vertex: (n,) int32, the planes ``k`` with ``plane_z(k) < z``.
 
-    A face crosses plane ``p`` when ``zmin <= p < zmax``; a degenerate face
-    (a repeated vertex) crosses none.
+    A vertex is above plane ``k`` exactly when ``k < level``, so every face
+    sees a shared vertex on the same side, and a face crosses the planes
+    from its lowest corner's level up to (not including) its highest's.
+    """
+    level = np.empty(vertices.shape[0], np.int32)
+    for v in prange(vertices.shape[0]):
+        z = vertices[v, 2]
+        k = max(0, min(n_planes, int(np.ceil((z - z0) / h))))
+        while k > 0 and plane_z(z0, h, k - 1) >= z:
+            k -= 1
+        while k < n_planes and plane_z(z0, h, k) < z:
+            k += 1
+        level[v] = k
+    return level
+
+
+@njit(cache=True, inline="always")
+def _face_levels(faces, level, f):
+    """The planes face ``f`` crosses: ``range(lo, hi)``, empty for a degenerate face."""
+    if _degenerate(faces, f):
+        return 0, 0
+    la = level[faces[f, 0]]
+    lb = level[faces[f, 1]]
+    lc = level[faces[f, 2]]
+    return min(la, min(lb, lc)), max(la, max(lb, lc))
+
+
+@njit(cache=True, parallel=True)
+def segment_bases(faces, level):
+    """Number the face-plane segments face by face: ``(base, n_segments)``.
+
+    Segment ``base[f] + k`` (``base`` (m,) int64) is face ``f`` cut by plane
+    ``k``. The numbering is a prefix sum, done in chunks: each chunk counts
+    its segments, then numbers them from the chunks before it.
     """
     m = faces.shape[0]
-    k_lo = np.zeros(m, np.int32)
-    count = np.zeros(m, np.int32)
-    for f in prange(m):
-        if _degenerate(faces, f):
-            continue
-        za = vertices[faces[f, 0], 2]
-        zb = vertices[faces[f, 1], 2]
-        zc = vertices[faces[f, 2], 2]
-        lo = min(za, min(zb, zc))
-        hi = max(za, max(zb, zc))
-        first = max(0, min(n_planes, int(np.ceil((lo - z0) / h))))
-        while first > 0 and plane_z(z0, h, first - 1) >= lo:
-            first -= 1
-        while first < n_planes and plane_z(z0, h, first) < lo:
-            first += 1
-        last = max(-1, min(n_planes - 1, int(np.ceil((hi - z0) / h)) - 1))
-        while last < n_planes - 1 and plane_z(z0, h, last + 1) < hi:
-            last += 1
-        while last >= 0 and plane_z(z0, h, last) >= hi:
-            last -= 1
-        k_lo[f] = first
-        count[f] = max(0, last - first + 1)
-    return k_lo, count
+    n_chunks = 64
+    chunk_total = np.zeros(n_chunks + 1, np.int64)
+    for c in prange(n_chunks):
+        total = 0
+        for f in range(c * m // n_chunks, (c + 1) * m // n_chunks):
+            lo, hi = _face_levels(faces, level, f)
+            total += hi - lo
+        chunk_total[c + 1] = total
+    for c in range(n_chunks):
+        chunk_total[c + 1] += chunk_total[c]
+    base = np.empty(m, np.int64)
+    for c in prange(n_chunks):
+        offset = chunk_total[c]
+        for f in range(c * m // n_chunks, (c + 1) * m // n_chunks):
+            lo, hi = _face_levels(faces, level, f)
+            base[f] = offset - lo
+            offset += hi - lo
+    return base, chunk_total[n_chunks]
+
+
+# The local edges by which a plane's section enters and leaves a face, two bits for each
+# pattern of corners above the plane (bit i set: corner i is above). Walking the face's
+# boundary, the section enters by the edge going down through the plane (from an above
+# corner i to a below corner i + 1) and leaves by the one going up, which keeps the solid
+# on its left: outer loops come out counter-clockwise on a well-wound mesh.
+_ENTER_EDGES = 0x2250
+_LEAVE_EDGES = 0x588
 
 
 @njit(cache=True, inline="always")
-def _crossing_edges(vertices, faces, f, p):
-    """Local indices of the edges where the section enters and leaves face ``f``.
+def _crossing_edges(faces, level, f, k):
+    """Local indices of the edges where plane ``k``'s section enters and leaves face ``f``."""
+    above = (level[faces[f, 0]] > k) + 2 * (level[faces[f, 1]] > k) + 4 * (level[faces[f, 2]] > k)
+    return (_ENTER_EDGES >> (2 * above)) & 3, (_LEAVE_EDGES >> (2 * above)) & 3
 
-    Walking the face's boundary, the segment runs from the edge going down
-    through the plane to the edge going up, which keeps the solid on the
-    left: outer loops come out counter-clockwise on a well-wound mesh.
+
+@njit(cache=True, inline="always")
+def _edge_point(vertices, below, above, p):
+    """Where the edge from vertex ``below`` (z <= p) to vertex ``above`` (z > p) meets the plane ``z = p``.
+
+    Both faces of an edge name its ends in that order, so both get the same point, bit for bit.
     """
-    above0 = vertices[faces[f, 0], 2] > p
-    above1 = vertices[faces[f, 1], 2] > p
-    above2 = vertices[faces[f, 2], 2] > p
-    if above0 == above1:
-        lonely = 2
-        lonely_above = above2
-    elif above0 == above2:
-        lonely = 1
-        lonely_above = above1
-    else:
-        lonely = 0
-        lonely_above = above0
-    if lonely_above:
-        return lonely, (lonely + 2) % 3
-    return (lonely + 2) % 3, lonely
-
-
-@njit(cache=True, inline="always")
-def _edge_point(vertices, faces, f, edge, p):
-    """Where local edge ``edge`` of face ``f`` meets the plane ``z = p``."""
-    u = faces[f, edge]
-    w = faces[f, (edge + 1) % 3]
-    if vertices[u, 2] > p:
-        u, w = w, u
-    t = (p - vertices[u, 2]) / (vertices[w, 2] - vertices[u, 2])
-    x = vertices[u, 0] + t * (vertices[w, 0] - vertices[u, 0])
-    y = vertices[u, 1] + t * (vertices[w, 1] - vertices[u, 1])
+    t = (p - vertices[below, 2]) / (vertices[above, 2] - vertices[below, 2])
+    x = vertices[below, 0] + t * (vertices[above, 0] - vertices[below, 0])
+    y = vertices[below, 1] + t * (vertices[above, 1] - vertices[below, 1])
     return x, y
 
 
 @njit(cache=True, parallel=True)
-def intersect_faces(vertices, faces, twin, k_lo, seg_offset, z0, h):
+def link_segments(faces, level, twin, base, n_seg):
     """Link every face-plane segment to the one that continues it across the shared edge.
 
-    Segment ``seg_offset[f] + j`` is face ``f`` cut by plane ``k_lo[f] + j``.
-    Returns ``(next_seg, seg_face)``, both (S,) int32: the segment that
-    follows (-1 where the mesh is open there) and each segment's face. No
-    points are kept here: :func:`chain_points` computes them in chain order,
-    so the segments never hold a second copy of the output in memory.
+    Segments are numbered by :func:`segment_bases`. Returns ``(next_seg,
+    seg_plane, n_ends)``: ``next_seg`` (S,) int32 the segment that follows
+    (-1 where the mesh is open there), ``seg_plane`` (S,) int32 each
+    segment's plane, and how many segments have no follower. The face
+    across the shared edge always crosses the same plane (it has the same
+    two corners on either side of it), so its segment is simply ``base[g] + k``.
     """
-    n_seg = seg_offset[-1]
-    next_seg = np.full(n_seg, -1, np.int32)
-    seg_face = np.empty(n_seg, np.int32)
+    next_seg = np.empty(n_seg, np.int32)
+    seg_plane = np.empty(n_seg, np.int32)
+    n_ends = 0
     for f in prange(faces.shape[0]):
-        for s in range(seg_offset[f], seg_offset[f + 1]):
-            seg_face[s] = f
-            k = k_lo[f] + s - seg_offset[f]
-            leave = _crossing_edges(vertices, faces, f, plane_z(z0, h, k))[1]
-            g_half = twin[3 * f + leave]
+        lo, hi = _face_levels(faces, level, f)
+        for k in range(lo, hi):
+            s = base[f] + k
+            seg_plane[s] = k
+            g_half = twin[3 * f + _crossing_edges(faces, level, f, k)[1]]
             if g_half >= 0:
-                g = g_half // 3
-                j = k - k_lo[g]
-                if 0 <= j < seg_offset[g + 1] - seg_offset[g]:
-                    next_seg[s] = seg_offset[g] + j
-    return next_seg, seg_face
+                next_seg[s] = base[g_half // 3] + k
+            else:
+                next_seg[s] = -1
+                n_ends += 1
+    return next_seg, seg_plane, n_ends
 
 
-@njit(cache=True)
-def chain_order(next_seg, seg_face, k_lo, seg_offset):
-    """Follow ``next_seg`` once: faces in chain order, ``(order, chain_pos, chain_plane, n_open)``.
+@njit(cache=True, parallel=True)
+def chain_slots(next_seg, seg_plane, n_ends):
+    """Where each segment's point goes in the output: ``(slot, room, chain_plane, chain_closed)``.
 
-    Chain ``c`` cuts the faces ``order[chain_pos[c]:chain_pos[c + 1]]`` with
-    plane ``chain_plane[c]`` (a chain never leaves its plane, so a face and
-    the plane name each segment); the first ``n_open`` chains are open (their
-    first segment has no predecessor), the rest are closed loops. This
-    pointer chase is the only serial part of the walk; everything after it
-    reads ``order`` in parallel.
+    Follows ``next_seg`` once to find the chains, in segment order: first
+    the open ones (from a segment without predecessor; there are some only
+    when ``n_ends > 0``), then the closed loops. The chains are then laid
+    out by plane, each with room for its segments plus a last point (the
+    first again, or the open end), chain ``j`` from ``room[j]`` on; and each
+    chain is walked again, in parallel, to give every segment ``s`` its
+    place ``slot[s]``, or ``-1 - place`` for the last segment of an open
+    chain. The finding is the only serial part; :func:`chain_points` then
+    computes every point in face order, which reads the mesh far more
+    locally than chain order does.
     """
     n_seg = next_seg.shape[0]
-    # Two flags per segment (one byte each: packing them as bits made the chase
-    # three times slower), and chain arrays grown as needed rather than sized
-    # like the segments.
-    has_pred = np.zeros(n_seg, np.bool_)
-    for s in range(n_seg):
+    # One byte per flag (packing them as bits made the chase three times
+    # slower), and chain arrays grown as needed rather than sized like the segments.
+    has_pred = np.zeros(n_seg if n_ends > 0 else 0, np.bool_)
+    for s in range(n_seg if n_ends > 0 else 0):
         if next_seg[s] >= 0:
             has_pred[next_seg[s]] = True
     visited = np.zeros(n_seg, np.bool_)
-    order = np.empty(n_seg, np.int32)
-    chain_pos = np.empty(1024, np.int32)
-    chain_plane = np.empty(1024, np.int32)
+    first = np.empty(1024, np.int32)
+    length = np.empty(1024, np.int32)
     n_chains = 0
-    pos = 0
     n_open = 0
-    for closed in (False, True):
+    for sweep in range(0 if n_ends > 0 else 1, 2):
+        closed = sweep == 1
         for s in range(n_seg):
-            if visited[s] or (has_pred[s] and not closed):
+            if visited[s] or (not closed and has_pred[s]):
                 continue
-            if n_chains + 1 >= chain_pos.shape[0]:
-                chain_pos = _grown(chain_pos)
-                chain_plane = _grown(chain_plane)
-            f = seg_face[s]
-            chain_pos[n_chains] = pos
-            chain_plane[n_chains] = k_lo[f] + s - seg_offset[f]
-            n_chains += 1
+            if n_chains == first.shape[0]:
+                first = _grown(first)
+                length = _grown(length)
+            first[n_chains] = s
             t = s
+            n = 0
             while t >= 0 and not visited[t]:
                 visited[t] = True
-                order[pos] = seg_face[t]
-                pos += 1
+                n += 1
                 t = next_seg[t]
+            length[n_chains] = n
+            n_chains += 1
         if not closed:
             n_open = n_chains
-    chain_pos[n_chains] = pos
-    return order, chain_pos[: n_chains + 1].copy(), chain_plane[:n_chains].copy(), n_open
+    plane = seg_plane[first[:n_chains]]
+    by_plane = np.argsort(plane, kind="mergesort")
+    room = np.zeros(n_chains + 1, np.int64)
+    for j in range(n_chains):
+        room[j + 1] = room[j] + length[by_plane[j]] + 1
+    slot = np.empty(n_seg, np.int32)
+    for j in prange(n_chains):
+        c = by_plane[j]
+        t = first[c]
+        last = t
+        for i in range(length[c]):
+            slot[t] = room[j] + i
+            last = t
+            t = next_seg[t]
+        if c < n_open:
+            slot[last] = -1 - slot[last]
+    return slot, room, plane[by_plane], by_plane >= n_open
 
 
 @njit(cache=True)
@@ -365,53 +439,53 @@ def _grown(a):
 
 
 @njit(cache=True, parallel=True)
-def chain_points(vertices, faces, order, chain_pos, chain_plane, n_open, z0, h):
-    """The points of every chain found by :func:`chain_order`, layer by layer.
+def chain_points(vertices, faces, level, base, slot, room, chain_plane, chain_closed, z0, h):
+    """The points of the chains laid out by :func:`chain_slots`: ``(points, chain_start, chain_plane, chain_closed)``.
 
-    Returns ``(points, chain_start, chain_plane, chain_closed)`` with chains
-    sorted by plane. Chain ``c`` is ``points[chain_start[c]:chain_start[c + 1]]``;
-    a closed chain repeats its first point at the end, an open one ends at
-    the open edge. Repeated consecutive points (a vertex exactly on the
-    plane) are written once, and closed chains left with fewer than three
-    distinct points (a face grazing the plane) are dropped: each chain is
-    written into room for all its segments, then the chains are moved
-    together over the gaps that left.
+    Chain ``c`` is ``points[chain_start[c]:chain_start[c + 1]]``, sorted by
+    plane; a closed chain repeats its first point at the end, an open one
+    ends at the open edge. Each segment's point (where it enters its face)
+    is computed face by face into its slot; then each chain writes its
+    repeated consecutive points (a vertex exactly on the plane) once, and
+    closed chains left with fewer than three distinct points (a face
+    grazing the plane) are dropped, the chains moved together over the
+    gaps that left.
     """
-    n_chains = chain_pos.shape[0] - 1
-    by_plane = np.argsort(chain_plane, kind="mergesort")
-    room = np.zeros(n_chains + 1, np.int64)
-    for j in range(n_chains):
-        c = by_plane[j]
-        room[j + 1] = room[j] + chain_pos[c + 1] - chain_pos[c] + 1
+    n_chains = room.shape[0] - 1
     points = np.empty((room[n_chains], 2), np.float64)
+    for f in prange(faces.shape[0]):
+        lo, hi = _face_levels(faces, level, f)
+        for k in range(lo, hi):
+            p = plane_z(z0, h, k)
+            enter, leave = _crossing_edges(faces, level, f, k)
+            place = slot[base[f] + k]
+            if place < 0:
+                place = -1 - place
+                x, y = _edge_point(vertices, faces[f, leave], faces[f, (leave + 1) % 3], p)
+                points[place + 1, 0] = x
+                points[place + 1, 1] = y
+            x, y = _edge_point(vertices, faces[f, (enter + 1) % 3], faces[f, enter], p)
+            points[place, 0] = x
+            points[place, 1] = y
     written = np.empty(n_chains, np.int64)
     for j in prange(n_chains):
-        c = by_plane[j]
-        p = plane_z(z0, h, chain_plane[c])
+        # In place, front to back: a point is only ever written over one already read.
         n = room[j]
-        for i in range(chain_pos[c], chain_pos[c + 1]):
-            f = order[i]
-            x, y = _edge_point(vertices, faces, f, _crossing_edges(vertices, faces, f, p)[0], p)
-            if n == room[j] or x != points[n - 1, 0] or y != points[n - 1, 1]:
-                points[n, 0] = x
-                points[n, 1] = y
+        for i in range(room[j], room[j + 1] - 1):
+            if n == room[j] or points[i, 0] != points[n - 1, 0] or points[i, 1] != points[n - 1, 1]:
+                points[n, 0] = points[i, 0]
+                points[n, 1] = points[i, 1]
                 n += 1
-        if c >= n_open:
-            points[n, 0] = points[room[j], 0]
-            points[n, 1] = points[room[j], 1]
-        else:
-            f = order[chain_pos[c + 1] - 1]
-            x, y = _edge_point(vertices, faces, f, _crossing_edges(vertices, faces, f, p)[1], p)
-            points[n, 0] = x
-            points[n, 1] = y
+        last = room[j] if chain_closed[j] else room[j + 1] - 1
+        points[n, 0] = points[last, 0]
+        points[n, 1] = points[last, 1]
         written[j] = n + 1 - room[j]
     chain_start = np.zeros(n_chains + 1, np.int64)
     kept_plane = np.empty(n_chains, np.int64)
-    chain_closed = np.empty(n_chains, np.bool_)
+    kept_closed = np.empty(n_chains, np.bool_)
     n_kept = 0
     for j in range(n_chains):
-        c = by_plane[j]
-        if c >= n_open and written[j] < 4:
+        if chain_closed[j] and written[j] < 4:
             continue
         start = chain_start[n_kept]
         # A move to the left, front to back, never overwrites a point it has yet to move.
@@ -420,11 +494,11 @@ def chain_points(vertices, faces, order, chain_pos, chain_plane, n_open, z0, h):
                 points[start + i, 0] = points[room[j] + i, 0]
                 points[start + i, 1] = points[room[j] + i, 1]
         chain_start[n_kept + 1] = start + written[j]
-        kept_plane[n_kept] = chain_plane[c]
-        chain_closed[n_kept] = c >= n_open
+        kept_plane[n_kept] = chain_plane[j]
+        kept_closed[n_kept] = chain_closed[j]
         n_kept += 1
     end = chain_start[n_kept]
-    return points[:end], chain_start[: n_kept + 1].copy(), kept_plane[:n_kept].copy(), chain_closed[:n_kept].copy()
+    return points[:end], chain_start[: n_kept + 1].copy(), kept_plane[:n_kept].copy(), kept_closed[:n_kept].copy()
 
 
 @njit(cache=True, parallel=True)

@@ -229,20 +229,18 @@ def slice_arrays(
     z0 = z_low + h / 2
 
     twin, boundary, non_manifold, flipped = half_edge_twins(faces, len(vertices))
-    k_lo, count = _kernels.face_plane_ranges(vertices, faces, z0, h, n_planes)
-    seg_offset = np.zeros(len(faces) + 1, np.int64)
-    np.cumsum(count, out=seg_offset[1:])
-    del count
-    next_seg, seg_face = _kernels.intersect_faces(vertices, faces, twin, k_lo, seg_offset, z0, h)
+    level = _kernels.vertex_levels(vertices, z0, h, n_planes)
+    base, n_seg = _kernels.segment_bases(faces, level)
+    next_seg, seg_plane, n_ends = _kernels.link_segments(faces, level, twin, base, n_seg)
     # memory: at fine layers the segments dwarf the mesh, so each step frees what the next does not need
     del twin
-    order, chain_pos, chain_plane, n_open = _kernels.chain_order(next_seg, seg_face, k_lo, seg_offset)
-    del next_seg, seg_face, k_lo, seg_offset
+    slot, room, chain_plane, chain_closed = _kernels.chain_slots(next_seg, seg_plane, n_ends)
+    del next_seg, seg_plane
     _return_freed_memory()
     points, chain_start, chain_plane, chain_closed = _kernels.chain_points(
-        vertices, faces, order, chain_pos, chain_plane, n_open, z0, h
+        vertices, faces, level, base, slot, room, chain_plane, chain_closed, z0, h
     )
-    del order, chain_pos
+    del slot, base
 
     open_pieces: list[list[np.ndarray]] = [[] for _ in range(n_planes)]
     closed_gaps = 0
@@ -302,12 +300,12 @@ def slice_arrays(
 
 
 def half_edge_twins(faces: np.ndarray, n_vertices: int, packed: bool = True) -> tuple[np.ndarray, int, int, int]:
-    """Each half-edge's opposite, by one sort of edge keys: ``(twin, open, non-manifold, flipped)``.
+    """Each half-edge's opposite, from edge keys in order: ``(twin, open, non-manifold, flipped)``.
 
     See :func:`labkit.geometry._kernels.pair_half_edges`. When the vertex pair and
     the half-edge number fit in 63 bits together (meshes up to about a million
-    vertices), the keys carry the half-edge and a plain sort does it; otherwise
-    (or with ``packed=False``) a stable argsort of the vertex pairs does.
+    vertices), the keys carry the half-edge and a radix sort orders them;
+    otherwise (or with ``packed=False``) a stable argsort of the vertex pairs does.
 
     >>> tetrahedron = np.array([[0, 2, 1], [0, 1, 3], [1, 2, 3], [0, 3, 2]])
     >>> twin, open_edges, non_manifold, flipped = half_edge_twins(tetrahedron, 4)
@@ -315,11 +313,11 @@ def half_edge_twins(faces: np.ndarray, n_vertices: int, packed: bool = True) -> 
     ([11, 6, 3], 0, 0, 0)
     """
     index_bits = int(3 * len(faces)).bit_length()
-    if not packed or (n_vertices * n_vertices).bit_length() + 1 + index_bits >= 63:
-        keys = _kernels.edge_keys(faces, n_vertices, 0)
+    vertex_bits = max(1, int(n_vertices - 1).bit_length())
+    if not packed or 2 * vertex_bits + 1 + index_bits >= 63:
+        keys = _kernels.edge_keys(faces, vertex_bits, 0)
         return _kernels.pair_half_edges(keys, np.argsort(keys, kind="stable"), 0)
-    keys = _kernels.edge_keys(faces, n_vertices, index_bits)
-    keys.sort()
+    keys = _kernels.sorted_edge_keys(faces, vertex_bits, index_bits)
     return _kernels.pair_half_edges(keys, np.empty(0, np.int64), index_bits)
 
 
