@@ -400,10 +400,12 @@ def _print_time_section() -> str:
     s = PrintSettings()
     lines = [
         "### Print-time and filament estimates vs PrusaSlicer\n",
-        f"Both with {s.perimeters} perimeters, {s.infill:.0%} rectilinear infill, no solid top/bottom layers, "
-        f"line width {s.width} mm, perimeters {s.perimeter_speed:g} mm/s, infill {s.infill_speed:g} mm/s, "
-        f"travel {s.travel_speed:g} mm/s, {s.acceleration:g} mm/s² and jerk {s.jerk:g} mm/s (Marlin limits "
-        "used for PrusaSlicer's estimate), no retraction, no cooling slow-down, 0.2 mm layers.\n",
+        f"Both with {s.perimeters} perimeters, {s.infill:.0%} rectilinear infill, {s.bottom_layers} solid bottom and "
+        f"{s.top_layers} solid top layers (rectilinear), line width {s.width} mm, perimeters {s.perimeter_speed:g} "
+        f"mm/s, all infill {s.infill_speed:g} mm/s, travel {s.travel_speed:g} mm/s, {s.acceleration:g} mm/s² and "
+        f"jerk {s.jerk:g} mm/s (Marlin limits used for PrusaSlicer's estimate), retraction {s.retract_length:g} mm "
+        f"at {s.retract_speed:g} mm/s for travel over {s.retract_min_travel:g} mm, no cooling slow-down, "
+        "0.2 mm layers.\n",
         "| part | labkit time | PrusaSlicer time | difference | labkit filament mm | PrusaSlicer filament mm |",
         "|---|---:|---:|---:|---:|---:|",
     ]
@@ -431,8 +433,9 @@ def _print_time_section() -> str:
 
 def _prusa_estimate(stl: Path, s) -> tuple[float | None, float | None]:
     options = {
-        "layer-height": 0.2, "first-layer-height": 0.2, "perimeters": s.perimeters, "top-solid-layers": 0,
-        "bottom-solid-layers": 0, "fill-density": f"{s.infill:.0%}", "fill-pattern": "rectilinear",
+        "layer-height": 0.2, "first-layer-height": 0.2, "perimeters": s.perimeters, "top-solid-layers": s.top_layers,
+        "bottom-solid-layers": s.bottom_layers, "top-fill-pattern": "rectilinear", "bottom-fill-pattern": "rectilinear",
+        "solid-infill-below-area": 0, "fill-density": f"{s.infill:.0%}", "fill-pattern": "rectilinear",
         "fill-angle": 45, "extrusion-width": s.width, "first-layer-extrusion-width": s.width,
         "perimeter-speed": s.perimeter_speed, "external-perimeter-speed": s.perimeter_speed,
         "small-perimeter-speed": s.perimeter_speed, "infill-speed": s.infill_speed,
@@ -444,7 +447,8 @@ def _prusa_estimate(stl: Path, s) -> tuple[float | None, float | None]:
         "machine-max-acceleration-extruding": s.acceleration, "machine-max-acceleration-travel": s.acceleration,
         "machine-max-acceleration-x": s.acceleration, "machine-max-acceleration-y": s.acceleration,
         "machine-max-jerk-x": s.jerk, "machine-max-jerk-y": s.jerk, "gcode-flavor": "marlin2",
-        "retract-length": 0, "retract-lift": 0, "skirts": 0, "perimeter-generator": "classic",
+        "retract-length": s.retract_length, "retract-speed": s.retract_speed,
+        "retract-before-travel": s.retract_min_travel, "retract-lift": 0, "skirts": 0, "perimeter-generator": "classic",
         "filament-diameter": s.filament_diameter, "nozzle-diameter": s.nozzle, "center": "150,150",
         "bridge-speed": s.infill_speed, "max-print-speed": 1000, "slowdown-below-layer-time": 0,
     }  # fmt: skip
@@ -452,6 +456,9 @@ def _prusa_estimate(stl: Path, s) -> tuple[float | None, float | None]:
     for key, value in options.items():
         args += [f"--{key}", str(value)]
     args += ["--no-gap-fill-enabled", "--no-thin-walls", "--no-overhangs", "--no-cooling"]
+    # Retract on every long travel, layer changes included, as labkit does.
+    args += ["--no-ensure-vertical-shell-thickness", "--retract-layer-change", "--no-only-retract-when-crossing-perimeters"]
+    args += ["--no-wipe"]
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out.gcode"
         subprocess.run([*args, "-o", str(out), str(stl)], capture_output=True, timeout=900)

@@ -45,18 +45,14 @@ def write_gcode(paths: Toolpaths, path: Path) -> Path:
     e = 0.0
     nozzle: np.ndarray | None = None
     travel_feed = f"F{s.travel_speed * 60:.0f}"
+    feeds = {"perimeter": s.perimeter_speed, "solid infill": s.infill_speed, "infill": s.infill_speed}
     for index, layer in enumerate(paths.layers):
         lines.append(
             f";LAYER:{index} z={layer.z:.3f} perimeters={len(layer.perimeters)} "
             f"solid={len(layer.solid_infill)} infill={len(layer.infill)}"
         )
         lines.append(f"G0 Z{layer.z:.3f} {travel_feed}")
-        moves = (
-            [(p, s.perimeter_speed) for p in layer.perimeters]
-            + [(seg, s.infill_speed) for seg in layer.solid_infill]
-            + [(seg, s.infill_speed) for seg in layer.infill]
-        )
-        for points, feed in moves:
+        for kind, points in layer.paths:
             # The same moves as LayerPaths.travel, so the time estimate counts these retractions.
             jump = np.inf if nozzle is None else float(np.hypot(*(points[0] - nozzle)))
             retract = nozzle is not None and s.retract_length > 0 and jump > s.retract_min_travel
@@ -68,7 +64,7 @@ def write_gcode(paths: Toolpaths, path: Path) -> Path:
                 lines.append(f"G1 E{e:.5f} F{s.retract_speed * 60:.0f} ; unretract")
             step = np.hypot(*np.diff(points, axis=0).T)
             extrusion = e + np.cumsum(step) * e_per_mm
-            lines.append(f"G1 F{feed * 60:.0f}")
+            lines.append(f"G1 F{feeds[kind] * 60:.0f}")
             lines.extend(
                 f"G1 X{x:.3f} Y{y:.3f} E{ev:.5f}" for (x, y), ev in zip(points[1:].tolist(), extrusion.tolist(), strict=True)
             )

@@ -34,6 +34,7 @@ COLORS = {
     "hole": "dimgray",
     "open": "red",
     "perimeter": "tab:blue",
+    "solid infill": "tab:red",
     "infill": "tab:orange",
     "travel": "tab:gray",
 }
@@ -44,7 +45,8 @@ def draw_layer(ax: Axes, stack: SliceStack, index: int, paths: Toolpaths | None 
 
     Outer outlines are black, holes grey, outline pieces an open mesh left
     unclosed red; with ``paths`` (from ``plan_toolpaths``) perimeters are
-    blue, infill orange and travel dotted grey. Returns ``ax``.
+    blue, solid infill red, sparse infill orange and travel dotted grey.
+    Returns ``ax``.
 
     >>> from matplotlib.figure import Figure
     >>> import trimesh
@@ -67,7 +69,8 @@ def draw_layer(ax: Axes, stack: SliceStack, index: int, paths: Toolpaths | None 
         moves = paths.layers[index]
         groups += [
             (moves.perimeters, "perimeter", 0.8, "-"),
-            (list(moves.infill), "infill", 0.6, "-"),
+            (moves.solid_infill, "solid infill", 0.6, "-"),
+            (moves.infill, "infill", 0.6, "-"),
             (list(moves.travel), "travel", 0.4, ":"),
         ]
     for lines, kind, width, style in groups:

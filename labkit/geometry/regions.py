@@ -31,7 +31,6 @@ __all__ = [
     "inset_chain",
     "outline_polygons",
     "polygon_rings",
-    "rings_of",
 ]
 
 #: Mitre joins cut off beyond twice the offset distance, as in Clipper and PrusaSlicer.
@@ -213,12 +212,3 @@ def polygon_rings(geometries: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]
     coords, point_of = shapely.get_coordinates(rings, return_index=True)
     bounds = np.searchsorted(point_of, np.arange(len(rings) + 1))
     return [coords[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)], part_of[filled][ring_of]
-
-
-def rings_of(geometries: np.ndarray, layer_of: np.ndarray, n_layers: int) -> list[list[np.ndarray]]:
-    """:func:`polygon_rings` grouped by layer: ``out[k]`` lists the loops of the geometries of layer ``k``."""
-    loops, owner = polygon_rings(geometries)
-    out: list[list[np.ndarray]] = [[] for _ in range(n_layers)]
-    for loop, k in zip(loops, layer_of[owner].tolist(), strict=True):
-        out[k].append(loop)
-    return out

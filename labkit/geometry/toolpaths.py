@@ -29,7 +29,7 @@ from labkit.geometry.regions import (
     in_threads,
     inset_chain,
     outline_polygons,
-    rings_of,
+    polygon_rings,
 )
 from labkit.geometry.slicing import SliceStack
 
@@ -110,31 +110,49 @@ class LayerPaths:
     z : float
         Nozzle height above the bed for this layer (the layer's top), mm; x
         and y stay where the model has them.
-    perimeters : list of (n, 2) float64
-        Closed loops (last point == first), innermost first within a layer.
-    infill : (k, 2, 2) float64
-        Sparse infill lines, start and end point, in printing order.
+    paths : list of (kind, (n, 2) float64)
+        Every extruded polyline in printing order, island by island (the
+        nearest next): its perimeters, innermost first, as closed loops
+        (last point == first), then its solid infill, then its sparse
+        infill. Kinds are "perimeter", "solid infill" and "infill". Infill
+        comes as zigzags of straight lines (points ``2i`` to ``2i + 1`` are
+        line ``i``), a line's end joined to the next one's start where that
+        runs inside the region; solid infill lines lie one width apart.
     travel : (t, 2, 2) float64
         Moves without extrusion, in printing order: from where the layer
-        below ended, then between the perimeters, solid and sparse infill.
+        below ended, then between the paths.
     lost_regions : int
         Outer outlines too thin for even one perimeter (narrower than the line width).
-    solid_infill : (s, 2, 2) float64
-        Solid infill lines (one line width apart) of the top and bottom
-        skins, printed after the perimeters and before the sparse infill.
+
+    >>> layer = paths.layers[0]                                          # doctest: +SKIP
+    >>> [kind for kind, _ in layer.paths]                                # doctest: +SKIP
+    ['perimeter', 'perimeter', 'solid infill']
     """
 
     z: float
-    perimeters: list[np.ndarray]
-    infill: np.ndarray
+    paths: list[tuple[str, np.ndarray]]
     travel: np.ndarray
     lost_regions: int = 0
-    solid_infill: np.ndarray = field(default_factory=lambda: np.empty((0, 2, 2)))
+
+    @property
+    def perimeters(self) -> list[np.ndarray]:
+        """The perimeter loops, in printing order."""
+        return [p for kind, p in self.paths if kind == "perimeter"]
+
+    @property
+    def solid_infill(self) -> list[np.ndarray]:
+        """The solid infill zigzags, in printing order."""
+        return [p for kind, p in self.paths if kind == "solid infill"]
+
+    @property
+    def infill(self) -> list[np.ndarray]:
+        """The sparse infill zigzags, in printing order."""
+        return [p for kind, p in self.paths if kind == "infill"]
 
     @property
     def extruded_mm(self) -> float:
         """Length of the extruded paths in this layer, mm."""
-        return _extruded_mm(self.perimeters, np.concatenate([self.solid_infill, self.infill]))
+        return path_length([p for _, p in self.paths])
 
 
 @dataclass
@@ -234,33 +252,19 @@ def plan_toolpaths(
     inside = by_layer(insets[s.perimeters] if s.perimeters else polygons, layer_of, n_layers)
     solid, sparse = _skins(inside, s.bottom_layers, s.top_layers, layer_sizes)
     solid_lines = _lines_in(solid, w, layer_sizes, shortest=w)
-    sparse_lines = _lines_in(sparse, w / s.infill, layer_sizes) if s.infill > 0 else [np.empty((0, 2, 2))] * n_layers
+    sparse_lines = _lines_in(sparse, w / s.infill, layer_sizes) if s.infill > 0 else [[] for _ in range(n_layers)]
     lost = np.bincount(layer_of[shapely.is_empty(insets[0])], minlength=n_layers)
-    shells = [rings_of(insets[i], layer_of, n_layers) for i in reversed(range(s.perimeters))]
+    islands = _islands(
+        [polygon_rings(insets[i]) for i in reversed(range(s.perimeters))], solid_lines, sparse_lines, polygons, first
+    )
     layers: list[LayerPaths] = []
     nozzle_at: np.ndarray | None = None
     for k in range(n_layers):
-        loops = [loop for shell in shells for loop in shell[k]]
-        solid_k = _from_nearest_end(solid_lines[k], loops[-1][-1] if loops else nozzle_at)
-        sparse_k = _from_nearest_end(sparse_lines[k], solid_k[-1, 1] if len(solid_k) else loops[-1][-1] if loops else nozzle_at)
-        starts = [loop[0] for loop in loops] + list(solid_k[:, 0]) + list(sparse_k[:, 0])
-        ends = [loop[-1] for loop in loops] + list(solid_k[:, 1]) + list(sparse_k[:, 1])
-        travel = _travel(nozzle_at, starts, ends)
-        layers.append(
-            LayerPaths(
-                z=(k + 1) * stack.layer_height,
-                perimeters=loops,
-                infill=sparse_k,
-                travel=travel,
-                lost_regions=int(lost[k]),
-                solid_infill=solid_k,
-            )
-        )
-        nozzle_at = ends[-1] if ends else nozzle_at
-    extruded = _extruded_mm(
-        [loop for layer in layers for loop in layer.perimeters],
-        np.concatenate([lines for layer in layers for lines in (layer.solid_infill, layer.infill)]),
-    )
+        paths = _route(nozzle_at, islands[k])
+        travel = _travel(nozzle_at, [p for _, p in paths])
+        layers.append(LayerPaths(z=(k + 1) * stack.layer_height, paths=paths, travel=travel, lost_regions=int(lost[k])))
+        nozzle_at = paths[-1][1][-1] if paths else nozzle_at
+    extruded = path_length([p for layer in layers for _, p in layer.paths])
     h = stack.layer_height
     # A squashed line: a rectangle with round ends (PrusaSlicer's flow model).
     section = (w - h) * h + math.pi * h * h / 4 if w > h else math.pi * w * w / 4
@@ -277,11 +281,6 @@ def plan_toolpaths(
     )
 
 
-def _extruded_mm(loops: list[np.ndarray], lines: np.ndarray) -> float:
-    """Length of the perimeter ``loops`` and infill ``lines`` together, mm."""
-    return path_length(loops) + float(np.hypot(*(lines[:, 1] - lines[:, 0]).T).sum())
-
-
 def _skins(inside: np.ndarray, below: int, above: int, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each layer's region split into solid skin and sparse infill: ``(solid, sparse)``, per layer.
 
@@ -296,23 +295,27 @@ def _skins(inside: np.ndarray, below: int, above: int, sizes: np.ndarray) -> tup
     return solid, sparse
 
 
-def _lines_in(regions: np.ndarray, spacing: float, sizes: np.ndarray, shortest: float = 0.0) -> list[np.ndarray]:
-    """Rectilinear lines ``spacing`` mm apart in each layer's region, in zigzag order (see :func:`_rectilinear`)."""
+def _lines_in(regions: np.ndarray, spacing: float, sizes: np.ndarray, shortest: float = 0.0) -> list[list[np.ndarray]]:
+    """Rectilinear infill ``spacing`` mm apart in each layer's region (see :func:`_rectilinear`)."""
 
-    def fill(piece: slice) -> list[np.ndarray]:
+    def fill(piece: slice) -> list[list[np.ndarray]]:
         return [_rectilinear(regions[k], spacing, k, shortest) for k in range(piece.start, piece.stop)]
 
     return [lines for part in in_threads(fill, sizes) for lines in part]
 
 
-def _rectilinear(region: shapely.Geometry, spacing: float, index: int, shortest: float) -> np.ndarray:
-    """Parallel lines ``spacing`` mm apart clipped to ``region``, in zigzag order.
+def _rectilinear(region: shapely.Geometry, spacing: float, index: int, shortest: float) -> list[np.ndarray]:
+    """Parallel lines ``spacing`` mm apart clipped to ``region``, joined into zigzags.
 
     Lines run at 45 degrees on even layers and 135 on odd ones; pieces shorter
-    than ``shortest`` (slivers along a sloped wall) are left out.
+    than ``shortest`` (slivers along a sloped wall) are left out. Each line
+    runs the other way from the one before (boustrophedon), and its end joins
+    the next line's start when that is the next row, close by, and inside the
+    region (PrusaSlicer anchors its infill along the outline the same way).
+    The zigzags come in no particular order.
     """
     if shapely.is_empty(region):
-        return np.empty((0, 2, 2))
+        return []
     angle = math.pi / 4 if index % 2 == 0 else 3 * math.pi / 4
     along = np.array([math.cos(angle), math.sin(angle)])
     across = np.array([-along[1], along[0]])
@@ -321,7 +324,7 @@ def _rectilinear(region: shapely.Geometry, spacing: float, index: int, shortest:
     reach, level = corners @ along, corners @ across
     offsets = np.arange(math.floor(level.min() / spacing) * spacing + spacing / 2, level.max(), spacing)
     if len(offsets) == 0:
-        return np.empty((0, 2, 2))
+        return []
     ends = np.stack(
         [offsets[:, None] * across + (reach.min() - 1) * along, offsets[:, None] * across + (reach.max() + 1) * along],
         axis=1,
@@ -332,28 +335,134 @@ def _rectilinear(region: shapely.Geometry, spacing: float, index: int, shortest:
     seg = np.stack([shapely.get_coordinates(shapely.get_point(pieces, i)) for i in (0, -1)], axis=1)
     seg = seg[np.hypot(*(seg[:, 1] - seg[:, 0]).T) > max(shortest, 1e-9)]
     if len(seg) == 0:
-        return np.empty((0, 2, 2))
+        return []
     backwards = seg[:, 1] @ along < seg[:, 0] @ along
     seg[backwards] = seg[backwards, ::-1]
     row = np.round((seg[:, 0] @ across - offsets[0]) / spacing).astype(np.int64)
     order = np.lexsort((seg[:, 0] @ along, row))
     seg, row = seg[order], row[order]
-    # Boustrophedon: every other row runs the other way, so travel stays short.
-    seg[row % 2 == 1] = seg[row % 2 == 1, ::-1]
-    return seg
+    # Where a row is cut in several pieces (a hole, a fork), the k-th piece of each
+    # row continues the k-th of the row before: strips of the region, each one zigzag.
+    piece = np.arange(len(row)) - np.searchsorted(row, row)
+    order = np.lexsort((row, piece))
+    seg, row, piece = seg[order], row[order], piece[order]
+    # Boustrophedon: every other row runs the other way.
+    odd = row % 2 == 1
+    seg[odd] = seg[odd, ::-1]
+    gap_start, gap_end = seg[:-1, 1], seg[1:, 0]
+    shapely.prepare(region)
+    joined = (
+        (np.diff(piece) == 0)
+        & (np.diff(row) == 1)
+        & (np.hypot(*(gap_end - gap_start).T) <= 3 * spacing)
+        & shapely.dwithin(shapely.points((gap_start + gap_end) / 2), region, 1e-6)
+    )
+    return [run.reshape(-1, 2) for run in np.split(seg, np.flatnonzero(~joined) + 1)]
 
 
-def _from_nearest_end(lines: np.ndarray, nozzle: np.ndarray | None) -> np.ndarray:
-    """The zigzag ``lines``, run backwards when its far end is nearer the nozzle than its start."""
-    if nozzle is not None and len(lines) and np.hypot(*(lines[-1, 1] - nozzle)) < np.hypot(*(lines[0, 0] - nozzle)):
-        return lines[::-1, ::-1].copy()
-    return lines
+Island = tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]
 
 
-def _travel(nozzle: np.ndarray | None, starts: list[np.ndarray], ends: list[np.ndarray]) -> np.ndarray:
+def _islands(
+    loops_by_level: list[tuple[list[np.ndarray], np.ndarray]],
+    solid: list[list[np.ndarray]],
+    sparse: list[list[np.ndarray]],
+    polygons: np.ndarray,
+    first: np.ndarray,
+) -> list[list[Island]]:
+    """Per layer, per outline polygon (island): its perimeter loops (innermost first), solid and sparse zigzags.
+
+    ``loops_by_level`` holds :func:`polygon_rings` of each inset, innermost
+    first. A zigzag belongs to the island its start lies in; one in none of
+    them (a rounding hair outside) goes to an island of its own.
+    """
+    n_layers = len(first) - 1
+    loops: list[list[np.ndarray]] = [[] for _ in polygons]
+    for rings, owner in loops_by_level:
+        for ring, j in zip(rings, owner.tolist(), strict=True):
+            loops[j].append(ring)
+    fills = []
+    strays: list[list[Island]] = [[] for _ in range(n_layers)]
+    for zigzags in (solid, sparse):
+        mine: list[list[np.ndarray]] = [[] for _ in polygons]
+        starts = np.array([z[0] for layer in zigzags for z in layer]).reshape(-1, 2)
+        layer = np.repeat(np.arange(n_layers), [len(layer) for layer in zigzags])
+        owner = _island_at(starts, layer, polygons, first)
+        flat = [z for layer in zigzags for z in layer]
+        for z, j, k in zip(flat, owner.tolist(), layer.tolist(), strict=True):
+            if j >= 0:
+                mine[j].append(z)
+            else:
+                strays[k].append(([], [z], []) if zigzags is solid else ([], [], [z]))
+        fills.append(mine)
+    return [
+        [(loops[j], fills[0][j], fills[1][j]) for j in range(first[k], first[k + 1])] + strays[k]
+        for k in range(n_layers)
+    ]
+
+
+def _island_at(points: np.ndarray, layer: np.ndarray, polygons: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Index of the polygon of its own layer that each point lies in (or on), -1 for none."""
+    owner = np.full(len(points), -1)
+    count = first[layer + 1] - first[layer]
+    point = np.repeat(np.arange(len(points)), count)
+    candidate = np.repeat(first[layer] - np.cumsum(count) + count, count) + np.arange(len(point))
+    box = shapely.bounds(polygons[candidate]) if len(candidate) else np.empty((0, 4))
+    x, y = points[point, 0], points[point, 1]
+    near = (box[:, 0] <= x) & (x <= box[:, 2]) & (box[:, 1] <= y) & (y <= box[:, 3])
+    point, candidate = point[near], candidate[near]
+    inside = shapely.intersects_xy(polygons[candidate], points[point, 0], points[point, 1])
+    owner[point[inside]] = candidate[inside]
+    return owner
+
+
+def _route(nozzle: np.ndarray | None, islands: list[Island]) -> list[tuple[str, np.ndarray]]:
+    """One layer's paths in printing order: island by island, the nearest next.
+
+    Each island prints its perimeters (innermost first), then its solid and
+    its sparse zigzags, each time the one nearest the nozzle.
+    """
+    todo = [island for island in islands if any(island)]
+    entries = np.array([next(paths[0][0] for paths in island if paths) for island in todo]).reshape(-1, 2)
+    out: list[tuple[str, np.ndarray]] = []
+    while todo:
+        i = 0 if nozzle is None else int(np.argmin(np.hypot(*(entries - nozzle).T)))
+        loops, solid, sparse = todo.pop(i)
+        entries = np.delete(entries, i, axis=0)
+        for kind, paths in (("perimeter", loops), ("solid infill", solid), ("infill", sparse)):
+            if kind != "perimeter":
+                paths = _nearest_first(paths, nozzle)
+            out += [(kind, p) for p in paths]
+            nozzle = out[-1][1][-1] if out else nozzle
+    return out
+
+
+def _nearest_first(zigzags: list[np.ndarray], nozzle: np.ndarray | None) -> list[np.ndarray]:
+    """``zigzags`` in printing order: each time the one with an end nearest the nozzle, from that end."""
+    if len(zigzags) < 2 and (nozzle is None or not zigzags):
+        return zigzags
+    heads = np.array([z[0] for z in zigzags])
+    tails = np.array([z[-1] for z in zigzags])
+    here = heads[0] if nozzle is None else nozzle
+    left = np.ones(len(zigzags), bool)
+    out = []
+    for _ in zigzags:
+        to_head = np.where(left, np.hypot(*(heads - here).T), np.inf)
+        to_tail = np.where(left, np.hypot(*(tails - here).T), np.inf)
+        i, j = int(np.argmin(to_head)), int(np.argmin(to_tail))
+        if to_head[i] <= to_tail[j]:
+            out.append(zigzags[i])
+            left[i], here = False, tails[i]
+        else:
+            out.append(zigzags[j][::-1])
+            left[j], here = False, heads[j]
+    return out
+
+
+def _travel(nozzle: np.ndarray | None, paths: list[np.ndarray]) -> np.ndarray:
     """Moves from ``nozzle`` to the first path, then from each path's end to the next one's start."""
-    if nozzle is not None:
-        starts, ends = [nozzle, *starts], [nozzle, *ends]
+    starts = ([nozzle] if nozzle is not None else []) + [p[0] for p in paths]
+    ends = ([nozzle] if nozzle is not None else []) + [p[-1] for p in paths]
     if len(starts) < 2:
         return np.empty((0, 2, 2))
     moves = np.stack([np.asarray(ends[:-1]), np.asarray(starts[1:])], axis=1)
@@ -362,13 +471,12 @@ def _travel(nozzle: np.ndarray | None, starts: list[np.ndarray], ends: list[np.n
 
 def _print_times(layers: list[LayerPaths], s: PrintSettings) -> dict[str, float]:
     perimeters = [p for layer in layers for p in layer.perimeters]
-    empty = np.empty((0, 2, 2))
-    infill = np.concatenate([empty] + [lines for layer in layers for lines in (layer.solid_infill, layer.infill)])
-    travel = np.concatenate([empty] + [layer.travel for layer in layers])
+    infill = [p for layer in layers for p in layer.solid_infill + layer.infill]
+    travel = np.concatenate([np.empty((0, 2, 2))] + [layer.travel for layer in layers])
     retractions = int((np.hypot(*(travel[:, 1] - travel[:, 0]).T) > s.retract_min_travel).sum())
     return {
         "perimeters": path_time(perimeters, s.perimeter_speed, s.acceleration, s.jerk),
-        "infill": segments_time(infill, s.infill_speed, s.acceleration, s.jerk),
+        "infill": path_time(infill, s.infill_speed, s.acceleration, s.jerk),
         "travel": segments_time(travel, s.travel_speed, s.acceleration, s.jerk)
         + retractions * 2 * s.retract_length / s.retract_speed,
     }
