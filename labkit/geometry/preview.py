@@ -37,16 +37,20 @@ COLORS = {
     "solid infill": "tab:red",
     "infill": "tab:orange",
     "travel": "tab:gray",
+    "too thin": "tab:purple",
 }
 
 
-def draw_layer(ax: Axes, stack: SliceStack, index: int, paths: Toolpaths | None = None) -> Axes:
+def draw_layer(
+    ax: Axes, stack: SliceStack, index: int, paths: Toolpaths | None = None, report: Printability | None = None
+) -> Axes:
     """Draw layer ``index`` of ``stack`` into the 2D ``ax``: outlines, and toolpaths if given.
 
     Outer outlines are black, holes grey, outline pieces an open mesh left
     unclosed red; with ``paths`` (from ``plan_toolpaths``) perimeters are
-    blue, solid infill red, sparse infill orange and travel dotted grey.
-    Returns ``ax``.
+    blue, solid infill red, sparse infill orange and travel dotted grey;
+    with ``report`` (from ``check_printability``) outlines too thin for the
+    nozzle are thick purple. Returns ``ax``.
 
     >>> from matplotlib.figure import Figure
     >>> import trimesh
@@ -65,6 +69,8 @@ def draw_layer(ax: Axes, stack: SliceStack, index: int, paths: Toolpaths | None 
         ([loop for loop, o in zip(layer.loops, is_outer, strict=True) if not o], "hole", 1.2, "-"),
         (layer.open_chains, "open", 1.5, "--"),
     ]
+    if report is not None:
+        groups.append((report.thin_outlines.get(index, []), "too thin", 2.5, "-"))
     if paths is not None:
         moves = paths.layers[index]
         groups += [
@@ -80,7 +86,7 @@ def draw_layer(ax: Axes, stack: SliceStack, index: int, paths: Toolpaths | None 
             )
     _frame(ax, stack)
     ax.set_title(f"layer {index} at z = {layer.z:.2f} mm: {len(layer.loops)} loops, {layer.area:.1f} mm²")
-    if paths is not None:
+    if paths is not None or (report is not None and index in report.thin_outlines):
         ax.legend(loc="upper right", fontsize="small")
     return ax
 
@@ -141,14 +147,18 @@ def preview(
     layer: int | None = None,
     paths: Toolpaths | None = None,
 ) -> Figure:
-    """One figure with a layer (and its toolpaths), the stack and the overhang map; saved to ``path`` if given."""
+    """One figure with a layer (its toolpaths, its outlines too thin to print), the stack and the overhang map.
+
+    Saved to ``path`` if given.
+    """
     from matplotlib.figure import Figure
 
     index = len(stack.layers) // 2 if layer is None else layer
+    report = stack.printability(nozzle=paths.settings.nozzle if paths is not None else 0.4)
     fig = Figure(figsize=(16, 5.5), layout="constrained")
-    draw_layer(fig.add_subplot(1, 3, 1), stack, index, paths)
+    draw_layer(fig.add_subplot(1, 3, 1), stack, index, paths, report)
     draw_stack(fig.add_subplot(1, 3, 2, projection="3d"), stack)  # type: ignore[arg-type]
-    draw_overhangs(fig.add_subplot(1, 3, 3), stack)
+    draw_overhangs(fig.add_subplot(1, 3, 3), stack, report)
     fig.suptitle(f"{stack.model}: {stack.triangles} triangles")
     if path is not None:
         fig.savefig(path, dpi=110)

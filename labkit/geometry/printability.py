@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from labkit.geometry.regions import inset_chain, outline_polygons
+from labkit.geometry.regions import inset_chain, outline_polygons, polygon_rings
 from labkit.geometry.slicing import Layer, SliceStack
 
-__all__ = ["Printability", "check_printability", "thin_regions"]
+__all__ = ["Printability", "check_printability", "thin_outlines"]
 
 @dataclass(frozen=True)
 class Printability:
@@ -38,8 +38,9 @@ class Printability:
         The limit used.
     watertight : bool
         Every edge joins exactly two faces wound alike.
-    thin_features : dict of int to int
-        Layer index -> number of outlines narrower than the nozzle there.
+    thin_outlines : dict of int to list of (n, 2) float64
+        Layer index -> the outer outlines there narrower than the nozzle
+        (closed loops), which will not print.
     nozzle : float
     """
 
@@ -49,8 +50,13 @@ class Printability:
     overhang_layers: np.ndarray
     max_overhang_deg: float
     watertight: bool
-    thin_features: dict[int, int]
+    thin_outlines: dict[int, list[np.ndarray]]
     nozzle: float
+
+    @property
+    def thin_features(self) -> dict[int, int]:
+        """Layer index -> how many outlines there are narrower than the nozzle."""
+        return {k: len(loops) for k, loops in self.thin_outlines.items()}
 
     @property
     def warnings(self) -> list[str]:
@@ -97,7 +103,7 @@ def check_printability(stack: SliceStack, nozzle: float = 0.4, max_overhang_deg:
     np.add.at(marks, first, 1)
     np.add.at(marks, last + 1, -1)
     layers = np.flatnonzero(np.cumsum(marks[:-1]) > 0)
-    thin = thin_regions(stack.layers, nozzle)
+    thin = thin_outlines(stack.layers, nozzle)
     watertight = stack.open_edges == 0 and stack.flipped_edges == 0 and stack.non_manifold_edges == 0
     return Printability(
         overhang_faces=overhang,
@@ -106,17 +112,18 @@ def check_printability(stack: SliceStack, nozzle: float = 0.4, max_overhang_deg:
         overhang_layers=layers,
         max_overhang_deg=max_overhang_deg,
         watertight=watertight,
-        thin_features=thin,
+        thin_outlines=thin,
         nozzle=nozzle,
     )
 
 
-def thin_regions(layers: Sequence[Layer], width: float) -> dict[int, int]:
-    """Layer index -> how many outer outlines (with their holes) vanish when shrunk by ``width / 2``.
+def thin_outlines(layers: Sequence[Layer], width: float) -> dict[int, list[np.ndarray]]:
+    """Layer index -> the outer outlines whose region (with its holes) vanishes when shrunk by ``width / 2``.
 
     >>> import trimesh
     >>> from labkit.geometry import slice_mesh
-    >>> thin_regions(slice_mesh(trimesh.creation.box((20, 0.3, 1)), 0.5).layers, 0.4)
+    >>> thin = thin_outlines(slice_mesh(trimesh.creation.box((20, 0.3, 1)), 0.5).layers, 0.4)
+    >>> {k: len(loops) for k, loops in thin.items()}
     {0: 1, 1: 1}
     """
     # A region that vanishes lies within width/2 of its outline, so its area is
@@ -131,5 +138,9 @@ def thin_regions(layers: Sequence[Layer], width: float) -> dict[int, int]:
     )
     polygons, layer_of = outline_polygons(layers, keep=suspects)
     [shrunk] = inset_chain(polygons, [width / 2])
-    lost = np.bincount(layer_of[shapely.is_empty(shrunk)], minlength=len(layers))
-    return {int(k): int(lost[k]) for k in np.flatnonzero(lost)}
+    vanished = shapely.is_empty(shrunk)
+    loops, owner = polygon_rings(shapely.polygons(shapely.get_exterior_ring(polygons[vanished])))
+    out: dict[int, list[np.ndarray]] = {}
+    for loop, k in zip(loops, layer_of[vanished][owner].tolist(), strict=True):
+        out.setdefault(k, []).append(loop)
+    return out

@@ -153,6 +153,10 @@ def test_thin_walls_are_reported() -> None:
     report = check_printability(stack, nozzle=0.4)
     assert report.thin_features == {i: 1 for i in range(len(stack.layers))}
     assert any("thinner than the 0.4 mm nozzle" in w for w in report.warnings)
+    [outline] = report.thin_outlines[3]
+    assert np.ptp(outline, axis=0) == pytest.approx([20, 0.3])
+    ax = draw_layer(Figure().add_subplot(), stack, 3, report=report)
+    assert "too thin" in [c.get_label() for c in ax.collections]
     assert plan_toolpaths(stack).layers[3].lost_regions == 1
     assert check_printability(slice_mesh(trimesh.creation.box((20, 2, 5)), 0.2)).thin_features == {}
 
