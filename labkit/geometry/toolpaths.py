@@ -1,10 +1,12 @@
 """From layer outlines to what the nozzle does: perimeters, infill, travel.
 
 Outlines are simplified first (0.02 mm), then shrunk step by step with
-shapely (GEOS) for the perimeters; the region left inside is filled with
-straight lines (rectilinear infill, turning 90 degrees every layer) clipped
-to it. Groups of layers are planned in threads, since GEOS releases the GIL.
-Filament length and print time follow.
+shapely (GEOS) for the perimeters. The region left inside is solid near the
+top and bottom surfaces (a few layers deep) and sparse elsewhere; both are
+filled with straight lines (rectilinear infill, turning 90 degrees every
+layer) clipped to them and joined into zigzags. Each layer prints island by
+island, the nearest next. Groups of layers are planned in threads, since
+GEOS releases the GIL. Filament length and print time follow.
 
 >>> from labkit.geometry import slice_mesh, plan_toolpaths
 >>> paths = plan_toolpaths(slice_mesh("part.stl"), perimeters=2, infill=0.2)   # doctest: +SKIP
