@@ -6,6 +6,11 @@ argument types it first sees and cached on disk (``cache=True``; Numba keeps
 the cache in ``__pycache__`` beside this file, or under ``NUMBA_CACHE_DIR``
 when that is set).
 
+Kernels fill the large arrays they are given (``out`` parameters) rather
+than allocate them: NumPy asks the kernel for huge pages on large arrays and
+Numba does not, and on a virtual machine the first touch of fresh 4 KiB
+pages cost more than the slicing work itself (20 ms per 48 MB, against 3 ms).
+
 Conventions shared by the kernels:
 
 * Half-edge ``3 * f + i`` of face ``f`` runs from ``faces[f, i]`` to
@@ -27,6 +32,8 @@ from numba import njit, prange
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _NO_EDGE = np.iinfo(np.int64).max
+#: What :func:`chain_slots` expects in the slots of segments not yet met.
+UNSEEN = np.iinfo(np.int32).min
 
 
 def skip_blas_check() -> None:
@@ -129,8 +136,8 @@ def _edge_key(faces, f, i, vertex_bits, index_bits):
 
 
 @njit(cache=True, parallel=True)
-def edge_keys(faces, vertex_bits, index_bits):
-    """One int64 sort key per half-edge: its edge ``lower << vertex_bits | upper``, then its direction.
+def edge_keys(faces, vertex_bits, index_bits, keys):
+    """Fill ``keys`` (3m,) int64 with one sort key per half-edge: its edge ``lower << vertex_bits | upper``, then its direction.
 
     The direction bit (0 from the lower vertex up, 1 down) sits below the
     edge, so a sorted run of one edge lists its up half-edges first. With
@@ -138,27 +145,26 @@ def edge_keys(faces, vertex_bits, index_bits):
     so sorting the keys alone also orders each direction by half-edge.
     Half-edges of degenerate faces get the largest key.
     """
-    m = faces.shape[0]
-    keys = np.empty(3 * m, np.int64)
-    for f in prange(m):
+    for f in prange(faces.shape[0]):
         for i in range(3):
             keys[3 * f + i] = _NO_EDGE if _degenerate(faces, f) else _edge_key(faces, f, i, vertex_bits, index_bits)
-    return keys
 
 
 @njit(cache=True)
-def sorted_edge_keys(faces, vertex_bits, index_bits):
-    """The keys of :func:`edge_keys` (with ``index_bits > 0``), sorted, by two counting sorts.
+def sorted_edge_keys(faces, vertex_bits, index_bits, keys, by_edge_end, counts):
+    """Fill ``keys`` (3m,) int64 with those of :func:`edge_keys` (``index_bits > 0``), sorted.
 
     Keys are distinct, so a least-significant-digit radix sort gives exactly
     the sorted array: first by the upper vertex and direction, then, stably,
     by the lower vertex. Each pass is a count and a scatter over the
-    half-edges, cheaper than a comparison sort of 3m keys.
+    half-edges, cheaper than a comparison sort of 3m keys. ``by_edge_end``
+    (3m,) int64 and ``counts`` (``3 * 2**vertex_bits + 2``,) int64 are scratch.
     """
     m = faces.shape[0]
     n_low = np.int64(1) << (vertex_bits + 1)
-    by_low = np.zeros(n_low + 1, np.int64)
-    by_high = np.zeros((np.int64(1) << vertex_bits) + 1, np.int64)
+    counts[:] = 0
+    by_low = counts[: n_low + 1]
+    by_high = counts[n_low + 1 :]
     for f in range(m):
         if not _degenerate(faces, f):
             for i in range(3):
@@ -169,7 +175,6 @@ def sorted_edge_keys(faces, vertex_bits, index_bits):
         by_low[j + 1] += by_low[j]
     for j in range(by_high.shape[0] - 1):
         by_high[j + 1] += by_high[j]
-    by_edge_end = np.empty(by_low[n_low], np.int64)
     for f in range(m):
         if not _degenerate(faces, f):
             for i in range(3):
@@ -177,12 +182,12 @@ def sorted_edge_keys(faces, vertex_bits, index_bits):
                 low = (key >> index_bits) & (n_low - 1)
                 by_edge_end[by_low[low]] = key
                 by_low[low] += 1
-    keys = np.full(3 * m, _NO_EDGE, np.int64)
-    for key in by_edge_end:
+    n = by_low[n_low]
+    keys[n:] = _NO_EDGE
+    for key in by_edge_end[:n]:
         high = key >> (index_bits + 1 + vertex_bits)
         keys[by_high[high]] = key
         by_high[high] += 1
-    return keys
 
 
 @njit(cache=True, inline="always")
@@ -196,7 +201,7 @@ def _sorted_half_edge(keys, order, index_bits, r):
 
 
 @njit(cache=True, parallel=True)
-def pair_half_edges(keys, order, index_bits):
+def pair_half_edges(keys, order, index_bits, twin):
     """Pair every half-edge with its opposite, and count the edges that are not manifold.
 
     ``keys`` come from :func:`edge_keys`: sorted (``index_bits > 0``), or
@@ -205,13 +210,12 @@ def pair_half_edges(keys, order, index_bits):
     the j-th ``b -> a``, so the pairing stays one-to-one. Degenerate faces
     (a repeated vertex) take no part.
 
-    Returns ``(twin, open_edges, crowded_edges, flipped_edges)``: ``twin``
-    (3m,) int32 is -1 on a boundary or where the neighbour is wound the same
-    way; the counts are of undirected edges with one face, with more than
-    two faces, and with two faces wound alike.
+    Writes ``twin`` (3m,) int32, which must come filled with -1 and keeps
+    it on a boundary or where the neighbour is wound the same way. Returns
+    ``(open_edges, crowded_edges, flipped_edges)``: the undirected edges
+    with one face, with more than two faces, and with two faces wound alike.
     """
     n = keys.shape[0]
-    twin = np.full(n, -1, np.int32)
     open_edges = 0
     crowded_edges = 0
     flipped_edges = 0
@@ -247,18 +251,17 @@ def pair_half_edges(keys, order, index_bits):
             crowded_edges += is_crowded
             flipped_edges += is_flipped
             i = j
-    return twin, open_edges, crowded_edges, flipped_edges
+    return open_edges, crowded_edges, flipped_edges
 
 
 @njit(cache=True, parallel=True)
-def vertex_levels(vertices, z0, h, n_planes):
-    """How many planes lie below each vertex: (n,) int32, the planes ``k`` with ``plane_z(k) < z``.
+def vertex_levels(vertices, z0, h, n_planes, level):
+    """Fill ``level`` (n,) int32 with how many planes lie below each vertex: the ``k`` with ``plane_z(k) < z``.
 
     A vertex is above plane ``k`` exactly when ``k < level``, so every face
     sees a shared vertex on the same side, and a face crosses the planes
     from its lowest corner's level up to (not including) its highest's.
     """
-    level = np.empty(vertices.shape[0], np.int32)
     for v in prange(vertices.shape[0]):
         z = vertices[v, 2]
         k = max(0, min(n_planes, int(np.ceil((z - z0) / h))))
@@ -267,27 +270,27 @@ def vertex_levels(vertices, z0, h, n_planes):
         while k < n_planes and plane_z(z0, h, k) < z:
             k += 1
         level[v] = k
-    return level
 
 
 @njit(cache=True, inline="always")
-def _face_levels(faces, level, f):
-    """The planes face ``f`` crosses: ``range(lo, hi)``, empty for a degenerate face."""
+def _corner_levels(faces, level, f):
+    """The levels of face ``f``'s corners; all 0 (no plane crossed) for a degenerate face.
+
+    The face crosses the planes ``range(min(levels), max(levels))``.
+    """
     if _degenerate(faces, f):
-        return 0, 0
-    la = level[faces[f, 0]]
-    lb = level[faces[f, 1]]
-    lc = level[faces[f, 2]]
-    return min(la, min(lb, lc)), max(la, max(lb, lc))
+        return np.int32(0), np.int32(0), np.int32(0)
+    return level[faces[f, 0]], level[faces[f, 1]], level[faces[f, 2]]
 
 
 @njit(cache=True, parallel=True)
-def segment_bases(faces, level):
-    """Number the face-plane segments face by face: ``(base, n_segments)``.
+def segment_bases(faces, level, base):
+    """Number the face-plane segments face by face; returns how many there are.
 
-    Segment ``base[f] + k`` (``base`` (m,) int64) is face ``f`` cut by plane
+    Segment ``base[f] + k`` (``base`` (m,) int64, filled) is face ``f`` cut by plane
     ``k``. The numbering is a prefix sum, done in chunks: each chunk counts
-    its segments, then numbers them from the chunks before it.
+    its segments (keeping each face's first plane and count in ``base``),
+    then numbers them from the chunks before it.
     """
     m = faces.shape[0]
     n_chunks = 64
@@ -295,19 +298,21 @@ def segment_bases(faces, level):
     for c in prange(n_chunks):
         total = 0
         for f in range(c * m // n_chunks, (c + 1) * m // n_chunks):
-            lo, hi = _face_levels(faces, level, f)
-            total += hi - lo
+            la, lb, lc = _corner_levels(faces, level, f)
+            lo = min(la, min(lb, lc))
+            count = max(la, max(lb, lc)) - lo
+            base[f] = np.int64(lo) << 32 | count
+            total += count
         chunk_total[c + 1] = total
     for c in range(n_chunks):
         chunk_total[c + 1] += chunk_total[c]
-    base = np.empty(m, np.int64)
     for c in prange(n_chunks):
         offset = chunk_total[c]
         for f in range(c * m // n_chunks, (c + 1) * m // n_chunks):
-            lo, hi = _face_levels(faces, level, f)
-            base[f] = offset - lo
-            offset += hi - lo
-    return base, chunk_total[n_chunks]
+            lo_count = base[f]
+            base[f] = offset - (lo_count >> 32)
+            offset += lo_count & 0xFFFFFFFF
+    return chunk_total[n_chunks]
 
 
 # The local edges by which a plane's section enters and leaves a face, two bits for each
@@ -320,9 +325,9 @@ _LEAVE_EDGES = 0x588
 
 
 @njit(cache=True, inline="always")
-def _crossing_edges(faces, level, f, k):
-    """Local indices of the edges where plane ``k``'s section enters and leaves face ``f``."""
-    above = (level[faces[f, 0]] > k) + 2 * (level[faces[f, 1]] > k) + 4 * (level[faces[f, 2]] > k)
+def _crossing_edges(la, lb, lc, k):
+    """Local indices of the edges where plane ``k``'s section enters and leaves a face with corner levels ``la, lb, lc``."""
+    above = (la > k) + 2 * (lb > k) + 4 * (lc > k)
     return (_ENTER_EDGES >> (2 * above)) & 3, (_LEAVE_EDGES >> (2 * above)) & 3
 
 
@@ -339,96 +344,114 @@ def _edge_point(vertices, below, above, p):
 
 
 @njit(cache=True, parallel=True)
-def link_segments(faces, level, twin, base, n_seg):
+def link_segments(faces, level, twin, base, next_seg, seg_plane):
     """Link every face-plane segment to the one that continues it across the shared edge.
 
-    Segments are numbered by :func:`segment_bases`. Returns ``(next_seg,
-    seg_plane, n_ends)``: ``next_seg`` (S,) int32 the segment that follows
-    (-1 where the mesh is open there), ``seg_plane`` (S,) int32 each
-    segment's plane, and how many segments have no follower. The face
+    Segments are numbered by :func:`segment_bases`. Fills ``next_seg`` (S,)
+    int32 with the segment that follows (-1 where the mesh is open there)
+    and ``seg_plane`` (S,) int32 with each segment's plane; returns how many
+    segments have no follower. The face
     across the shared edge always crosses the same plane (it has the same
     two corners on either side of it), so its segment is simply ``base[g] + k``.
     """
-    next_seg = np.empty(n_seg, np.int32)
-    seg_plane = np.empty(n_seg, np.int32)
     n_ends = 0
     for f in prange(faces.shape[0]):
-        lo, hi = _face_levels(faces, level, f)
-        for k in range(lo, hi):
+        la, lb, lc = _corner_levels(faces, level, f)
+        for k in range(min(la, min(lb, lc)), max(la, max(lb, lc))):
             s = base[f] + k
             seg_plane[s] = k
-            g_half = twin[3 * f + _crossing_edges(faces, level, f, k)[1]]
+            g_half = twin[3 * f + _crossing_edges(la, lb, lc, k)[1]]
             if g_half >= 0:
                 next_seg[s] = base[g_half // 3] + k
             else:
                 next_seg[s] = -1
                 n_ends += 1
-    return next_seg, seg_plane, n_ends
+    return n_ends
 
 
 @njit(cache=True, parallel=True)
-def chain_slots(next_seg, seg_plane, n_ends):
-    """Where each segment's point goes in the output: ``(slot, room, chain_plane, chain_closed)``.
+def chain_slots(next_seg, seg_plane, n_ends, has_pred, slot):
+    """Where each segment's point goes in the output: ``slot`` (S,) int32, and ``(room, chain_plane, chain_closed)``.
 
     Follows ``next_seg`` once to find the chains, in segment order: first
     the open ones (from a segment without predecessor; there are some only
-    when ``n_ends > 0``), then the closed loops. The chains are then laid
-    out by plane, each with room for its segments plus a last point (the
-    first again, or the open end), chain ``j`` from ``room[j]`` on; and each
-    chain is walked again, in parallel, to give every segment ``s`` its
-    place ``slot[s]``, or ``-1 - place`` for the last segment of an open
-    chain. The finding is the only serial part; :func:`chain_points` then
-    computes every point in face order, which reads the mesh far more
-    locally than chain order does.
+    when ``n_ends > 0``), then the closed loops, numbering the segments in
+    the order met. The chains are then laid out by plane, each with room for
+    its segments plus a last point (the first again, or the open end), chain
+    ``j`` from ``room[j]`` on, and the numbers become places in that layout
+    (in parallel: each chain's segments were numbered in one run, so a
+    chain moves as a whole). ``slot[s]`` is the place of segment ``s``'s
+    point, or ``-1 - place`` for the last segment of an open chain. The
+    chase is the only serial part; :func:`chain_points` then computes every
+    point in face order, which reads the mesh far more locally than chain
+    order does.
+
+    ``slot`` must come filled with :data:`UNSEEN` (it marks the segments not
+    yet met); ``has_pred`` (S,) bool is scratch, needed only when
+    ``n_ends > 0``.
     """
     n_seg = next_seg.shape[0]
-    # One byte per flag (packing them as bits made the chase three times
-    # slower), and chain arrays grown as needed rather than sized like the segments.
-    has_pred = np.zeros(n_seg if n_ends > 0 else 0, np.bool_)
-    for s in range(n_seg if n_ends > 0 else 0):
-        if next_seg[s] >= 0:
-            has_pred[next_seg[s]] = True
-    visited = np.zeros(n_seg, np.bool_)
-    first = np.empty(1024, np.int32)
-    length = np.empty(1024, np.int32)
+    if n_ends > 0:
+        has_pred[:] = False
+        for s in range(n_seg):
+            if next_seg[s] >= 0:
+                has_pred[next_seg[s]] = True
+    # Chain arrays grow as needed rather than being sized like the segments.
+    first = np.empty(1024, np.int64)
+    plane = np.empty(1024, np.int32)
     n_chains = 0
     n_open = 0
+    met = 0
     for sweep in range(0 if n_ends > 0 else 1, 2):
         closed = sweep == 1
         for s in range(n_seg):
-            if visited[s] or (not closed and has_pred[s]):
+            if slot[s] != UNSEEN or (not closed and has_pred[s]):
                 continue
-            if n_chains == first.shape[0]:
+            if n_chains + 1 == first.shape[0]:
                 first = _grown(first)
-                length = _grown(length)
-            first[n_chains] = s
-            t = s
-            n = 0
-            while t >= 0 and not visited[t]:
-                visited[t] = True
-                n += 1
-                t = next_seg[t]
-            length[n_chains] = n
+                plane = _grown(plane)
+            first[n_chains] = met
+            plane[n_chains] = seg_plane[s]
             n_chains += 1
+            t = s
+            last = t
+            while t >= 0 and slot[t] == UNSEEN:
+                slot[t] = met
+                met += 1
+                last = t
+                t = next_seg[t]
+            if not closed:
+                slot[last] = -1 - slot[last]
         if not closed:
             n_open = n_chains
-    plane = seg_plane[first[:n_chains]]
-    by_plane = np.argsort(plane, kind="mergesort")
+    first[n_chains] = met
+    by_plane = np.argsort(plane[:n_chains], kind="mergesort")
     room = np.zeros(n_chains + 1, np.int64)
+    shift = np.empty(n_chains, np.int64)
     for j in range(n_chains):
-        room[j + 1] = room[j] + length[by_plane[j]] + 1
-    slot = np.empty(n_seg, np.int32)
-    for j in prange(n_chains):
         c = by_plane[j]
-        t = first[c]
-        last = t
-        for i in range(length[c]):
-            slot[t] = room[j] + i
-            last = t
-            t = next_seg[t]
-        if c < n_open:
-            slot[last] = -1 - slot[last]
-    return slot, room, plane[by_plane], by_plane >= n_open
+        room[j + 1] = room[j] + first[c + 1] - first[c] + 1
+        shift[c] = room[j] - first[c]
+    # The chain each block of 256 numbers starts in, to find a number's chain in a step or two.
+    block_chain = np.empty((met + 255) >> 8, np.int64)
+    c = 0
+    for b in range(block_chain.shape[0]):
+        while first[c + 1] <= b << 8:
+            c += 1
+        block_chain[b] = c
+    for s in prange(n_seg):
+        number = slot[s]
+        is_end = number < 0
+        if is_end:
+            number = -1 - number
+        c = block_chain[number >> 8]
+        while first[c + 1] <= number:
+            c += 1
+        place = number + shift[c]
+        slot[s] = -1 - place if is_end else place
+    return room, plane[by_plane], by_plane >= n_open
+
+
 
 
 @njit(cache=True)
@@ -439,10 +462,11 @@ def _grown(a):
 
 
 @njit(cache=True, parallel=True)
-def chain_points(vertices, faces, level, base, slot, room, chain_plane, chain_closed, z0, h):
-    """The points of the chains laid out by :func:`chain_slots`: ``(points, chain_start, chain_plane, chain_closed)``.
+def chain_points(vertices, faces, level, base, slot, room, chain_plane, chain_closed, z0, h, points):
+    """Write the points of the chains laid out by :func:`chain_slots` into ``points`` (room[-1], 2) float64.
 
-    Chain ``c`` is ``points[chain_start[c]:chain_start[c + 1]]``, sorted by
+    Returns ``(chain_start, chain_plane, chain_closed)`` of the chains kept:
+    chain ``c`` is ``points[chain_start[c]:chain_start[c + 1]]``, sorted by
     plane; a closed chain repeats its first point at the end, an open one
     ends at the open edge. Each segment's point (where it enters its face)
     is computed face by face into its slot; then each chain writes its
@@ -452,12 +476,11 @@ def chain_points(vertices, faces, level, base, slot, room, chain_plane, chain_cl
     gaps that left.
     """
     n_chains = room.shape[0] - 1
-    points = np.empty((room[n_chains], 2), np.float64)
     for f in prange(faces.shape[0]):
-        lo, hi = _face_levels(faces, level, f)
-        for k in range(lo, hi):
+        la, lb, lc = _corner_levels(faces, level, f)
+        for k in range(min(la, min(lb, lc)), max(la, max(lb, lc))):
             p = plane_z(z0, h, k)
-            enter, leave = _crossing_edges(faces, level, f, k)
+            enter, leave = _crossing_edges(la, lb, lc, k)
             place = slot[base[f] + k]
             if place < 0:
                 place = -1 - place
@@ -497,8 +520,7 @@ def chain_points(vertices, faces, level, base, slot, room, chain_plane, chain_cl
         kept_plane[n_kept] = chain_plane[j]
         kept_closed[n_kept] = chain_closed[j]
         n_kept += 1
-    end = chain_start[n_kept]
-    return points[:end], chain_start[: n_kept + 1].copy(), kept_plane[:n_kept].copy(), kept_closed[:n_kept].copy()
+    return chain_start[: n_kept + 1].copy(), kept_plane[:n_kept].copy(), kept_closed[:n_kept].copy()
 
 
 @njit(cache=True, parallel=True)
@@ -528,7 +550,7 @@ def loop_measures(points, loop_start):
             xb = points[j + 1, 0] - x0
             yb = points[j + 1, 1] - y0
             a += xa * yb - xb * ya
-            ell += np.hypot(xb - xa, yb - ya)
+            ell += np.sqrt((xb - xa) * (xb - xa) + (yb - ya) * (yb - ya))
             xmin = min(xmin, points[j + 1, 0])
             xmax = max(xmax, points[j + 1, 0])
             ymin = min(ymin, points[j + 1, 1])

@@ -228,19 +228,28 @@ def slice_arrays(
     h = float(layer_height)
     z0 = z_low + h / 2
 
+    # The kernels fill arrays allocated here, by NumPy, which gives them huge pages (see _kernels).
     twin, boundary, non_manifold, flipped = half_edge_twins(faces, len(vertices))
-    level = _kernels.vertex_levels(vertices, z0, h, n_planes)
-    base, n_seg = _kernels.segment_bases(faces, level)
-    next_seg, seg_plane, n_ends = _kernels.link_segments(faces, level, twin, base, n_seg)
+    level = np.empty(len(vertices), np.int32)
+    _kernels.vertex_levels(vertices, z0, h, n_planes, level)
+    base = np.empty(len(faces), np.int64)
+    n_seg = _kernels.segment_bases(faces, level, base)
+    next_seg, seg_plane = np.empty(n_seg, np.int32), np.empty(n_seg, np.int32)
+    n_ends = _kernels.link_segments(faces, level, twin, base, next_seg, seg_plane)
     # memory: at fine layers the segments dwarf the mesh, so each step frees what the next does not need
     del twin
-    slot, room, chain_plane, chain_closed = _kernels.chain_slots(next_seg, seg_plane, n_ends)
+    slot = np.full(n_seg, _kernels.UNSEEN, np.int32)
+    room, chain_plane, chain_closed = _kernels.chain_slots(
+        next_seg, seg_plane, n_ends, np.empty(n_seg if n_ends else 0, bool), slot
+    )
     del next_seg, seg_plane
     _return_freed_memory()
-    points, chain_start, chain_plane, chain_closed = _kernels.chain_points(
-        vertices, faces, level, base, slot, room, chain_plane, chain_closed, z0, h
+    points = np.empty((room[-1], 2))
+    chain_start, chain_plane, chain_closed = _kernels.chain_points(
+        vertices, faces, level, base, slot, room, chain_plane, chain_closed, z0, h, points
     )
     del slot, base
+    points = points[: chain_start[-1]]
 
     open_pieces: list[list[np.ndarray]] = [[] for _ in range(n_planes)]
     closed_gaps = 0
@@ -314,11 +323,16 @@ def half_edge_twins(faces: np.ndarray, n_vertices: int, packed: bool = True) -> 
     """
     index_bits = int(3 * len(faces)).bit_length()
     vertex_bits = max(1, int(n_vertices - 1).bit_length())
+    twin = np.full(3 * len(faces), -1, np.int32)
+    keys = np.empty(3 * len(faces), np.int64)
     if not packed or 2 * vertex_bits + 1 + index_bits >= 63:
-        keys = _kernels.edge_keys(faces, vertex_bits, 0)
-        return _kernels.pair_half_edges(keys, np.argsort(keys, kind="stable"), 0)
-    keys = _kernels.sorted_edge_keys(faces, vertex_bits, index_bits)
-    return _kernels.pair_half_edges(keys, np.empty(0, np.int64), index_bits)
+        _kernels.edge_keys(faces, vertex_bits, 0, keys)
+        counts = _kernels.pair_half_edges(keys, np.argsort(keys, kind="stable"), 0, twin)
+    else:
+        counts = np.empty(3 << vertex_bits | 2, np.int64)
+        _kernels.sorted_edge_keys(faces, vertex_bits, index_bits, keys, np.empty_like(keys), counts)
+        counts = _kernels.pair_half_edges(keys, np.empty(0, np.int64), index_bits, twin)
+    return twin, *counts
 
 
 def _return_freed_memory() -> None:
