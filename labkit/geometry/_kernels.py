@@ -61,53 +61,67 @@ def plane_z(z0, h, k):
     return z0 + k * h
 
 
+@njit(cache=True, inline="always")
+def _quantized(coordinate, scale):
+    return np.int64(np.round(np.float64(coordinate) * scale))
+
+
 @njit(cache=True)
-def merge_vertices(corners, scale, table_bits):
-    """Unique corners of a triangle soup, by open addressing.
+def merge_vertices(corners, scale, table, vertices, faces):
+    """Unique corners of a triangle soup, by open addressing; returns how many, or -1 or -2.
 
     ``corners`` is (m, 3, 3) float32, the xyz of each triangle's corners (any
     strides: a view into STL records works). Corners are equal when their
     coordinates round to the same integer after multiplying by ``scale``
     (trimesh merges at ``scale = 1e8``, and so do we, so a mesh is
-    watertight for both or for neither). Returns ``(inverse, first,
-    n_unique)``: ``inverse[3 * t + c]`` is the new index of corner ``c`` of
-    triangle ``t``; ``first[:n_unique]`` the flat corner where each unique
-    vertex was first seen. ``n_unique == -1`` means the table
-    (``2**table_bits`` slots) filled past 3/4: retry with a larger one.
+    watertight for both or for neither). Fills ``faces`` (m, 3) int64 with
+    the new index of every corner and ``vertices[:n_unique]`` (float64) with
+    the unique vertices, each as first seen. ``table`` (a power of two long)
+    must come filled with -1. Returns -1 when the table filled past 3/4
+    (retry with a larger one; ``vertices`` needs room for 3/4 of the table)
+    and -2 for a coordinate that is not finite.
     """
-    n = corners.shape[0] * 3
-    size = np.int64(1) << table_bits
+    size = table.shape[0]
+    table_bits = 0
+    while (1 << table_bits) < size:
+        table_bits += 1
+    shift = np.uint64(64 - table_bits)
     mask = np.uint64(size - 1)
-    table = np.full(size, -1, np.int32)
-    inverse = np.empty(n, np.int32)
     limit = (size * 3) // 4
-    first = np.empty(min(n, limit), np.int32)
-    quantized = np.empty((min(n, limit), 3), np.int64)
     n_unique = 0
-    for i in range(n):
-        qx = np.int64(np.round(np.float64(corners[i // 3, i % 3, 0]) * scale))
-        qy = np.int64(np.round(np.float64(corners[i // 3, i % 3, 1]) * scale))
-        qz = np.int64(np.round(np.float64(corners[i // 3, i % 3, 2]) * scale))
-        key = np.uint64(qx) * np.uint64(0x100000001B3) ^ np.uint64(qy) * np.uint64(0xC2B2AE3D27D4EB4F) ^ np.uint64(qz)
-        slot = ((key * _GOLDEN) >> np.uint64(64 - table_bits)) & mask
-        while True:
-            j = table[slot]
-            if j < 0:
-                if n_unique >= limit:
-                    return inverse, first, -1
-                table[slot] = n_unique
-                first[n_unique] = i
-                quantized[n_unique, 0] = qx
-                quantized[n_unique, 1] = qy
-                quantized[n_unique, 2] = qz
-                inverse[i] = n_unique
-                n_unique += 1
-                break
-            if quantized[j, 0] == qx and quantized[j, 1] == qy and quantized[j, 2] == qz:
-                inverse[i] = j
-                break
-            slot = (slot + np.uint64(1)) & mask
-    return inverse, first, n_unique
+    for t in range(corners.shape[0]):
+        for c in range(3):
+            x = corners[t, c, 0]
+            y = corners[t, c, 1]
+            z = corners[t, c, 2]
+            if not (np.isfinite(x) and np.isfinite(y) and np.isfinite(z)):
+                return -2
+            qx = _quantized(x, scale)
+            qy = _quantized(y, scale)
+            qz = _quantized(z, scale)
+            key = np.uint64(qx) * np.uint64(0x100000001B3) ^ np.uint64(qy) * np.uint64(0xC2B2AE3D27D4EB4F) ^ np.uint64(qz)
+            slot = ((key * _GOLDEN) >> shift) & mask
+            while True:
+                j = table[slot]
+                if j < 0:
+                    if n_unique >= limit:
+                        return -1
+                    table[slot] = n_unique
+                    vertices[n_unique, 0] = x
+                    vertices[n_unique, 1] = y
+                    vertices[n_unique, 2] = z
+                    faces[t, c] = n_unique
+                    n_unique += 1
+                    break
+                if (
+                    _quantized(vertices[j, 0], scale) == qx
+                    and _quantized(vertices[j, 1], scale) == qy
+                    and _quantized(vertices[j, 2], scale) == qz
+                ):
+                    faces[t, c] = j
+                    break
+                slot = (slot + np.uint64(1)) & mask
+    return n_unique
 
 
 @njit(cache=True, inline="always")
