@@ -298,20 +298,23 @@ def _corner_levels(faces, level, f):
 
 
 @njit(cache=True, parallel=True)
-def segment_bases(faces, level, base):
-    """Number the face-plane segments face by face; returns how many there are.
+def segment_bases(faces, level, base, chunk_start):
+    """Number the face-plane segments face by face.
 
-    Segment ``base[f] + k`` (``base`` (m,) int64, filled) is face ``f`` cut by plane
-    ``k``. The numbering is a prefix sum, done in chunks: each chunk counts
-    its segments (keeping each face's first plane and count in ``base``),
-    then numbers them from the chunks before it.
+    Segment ``base[f] + k`` (``base`` (m,) int64, filled) is face ``f`` cut
+    by plane ``k``. The numbering is a prefix sum, done in the chunks of
+    faces of :func:`_chunk`: each counts its segments (keeping each face's
+    first plane and count in ``base``), then numbers them from the chunks
+    before it. ``chunk_start`` (n_chunks + 1,) int64 gets the first segment
+    of each chunk, then the total.
     """
     m = faces.shape[0]
-    n_chunks = 64
-    chunk_total = np.zeros(n_chunks + 1, np.int64)
+    n_chunks = chunk_start.shape[0] - 1
+    chunk_total = chunk_start
+    chunk_total[0] = 0
     for c in prange(n_chunks):
         total = 0
-        for f in range(c * m // n_chunks, (c + 1) * m // n_chunks):
+        for f in _chunk(m, n_chunks, c):
             la, lb, lc = _corner_levels(faces, level, f)
             lo = min(la, min(lb, lc))
             count = max(la, max(lb, lc)) - lo
@@ -322,11 +325,16 @@ def segment_bases(faces, level, base):
         chunk_total[c + 1] += chunk_total[c]
     for c in prange(n_chunks):
         offset = chunk_total[c]
-        for f in range(c * m // n_chunks, (c + 1) * m // n_chunks):
+        for f in _chunk(m, n_chunks, c):
             lo_count = base[f]
             base[f] = offset - (lo_count >> 32)
             offset += lo_count & 0xFFFFFFFF
-    return chunk_total[n_chunks]
+
+
+@njit(cache=True, inline="always")
+def _chunk(m, n_chunks, c):
+    """The faces of chunk ``c`` when ``m`` faces are cut into ``n_chunks`` runs."""
+    return range(c * m // n_chunks, (c + 1) * m // n_chunks)
 
 
 # The local edges by which a plane's section enters and leaves a face, two bits for each
@@ -476,34 +484,39 @@ def _grown(a):
 
 
 @njit(cache=True, parallel=True)
-def chain_points(vertices, faces, level, base, slot, room, chain_plane, chain_closed, z0, h, points):
+def chain_points(vertices, faces, level, chunk_start, slot, room, chain_plane, chain_closed, z0, h, points):
     """Write the points of the chains laid out by :func:`chain_slots` into ``points`` (room[-1], 2) float64.
 
     Returns ``(chain_start, chain_plane, chain_closed)`` of the chains kept:
     chain ``c`` is ``points[chain_start[c]:chain_start[c + 1]]``, sorted by
     plane; a closed chain repeats its first point at the end, an open one
     ends at the open edge. Each segment's point (where it enters its face)
-    is computed face by face into its slot; then each chain writes its
+    is computed face by face (in the chunks of :func:`segment_bases`, which
+    number the segments without the per-face ``base``) into its slot; then each chain writes its
     repeated consecutive points (a vertex exactly on the plane) once, and
     closed chains left with fewer than three distinct points (a face
     grazing the plane) are dropped, the chains moved together over the
     gaps that left.
     """
     n_chains = room.shape[0] - 1
-    for f in prange(faces.shape[0]):
-        la, lb, lc = _corner_levels(faces, level, f)
-        for k in range(min(la, min(lb, lc)), max(la, max(lb, lc))):
-            p = plane_z(z0, h, k)
-            enter, leave = _crossing_edges(la, lb, lc, k)
-            place = slot[base[f] + k]
-            if place < 0:
-                place = -1 - place
-                x, y = _edge_point(vertices, faces[f, leave], faces[f, (leave + 1) % 3], p)
-                points[place + 1, 0] = x
-                points[place + 1, 1] = y
-            x, y = _edge_point(vertices, faces[f, (enter + 1) % 3], faces[f, enter], p)
-            points[place, 0] = x
-            points[place, 1] = y
+    n_chunks = chunk_start.shape[0] - 1
+    for chunk in prange(n_chunks):
+        s = chunk_start[chunk]
+        for f in _chunk(faces.shape[0], n_chunks, chunk):
+            la, lb, lc = _corner_levels(faces, level, f)
+            for k in range(min(la, min(lb, lc)), max(la, max(lb, lc))):
+                p = plane_z(z0, h, k)
+                enter, leave = _crossing_edges(la, lb, lc, k)
+                place = slot[s]
+                s += 1
+                if place < 0:
+                    place = -1 - place
+                    x, y = _edge_point(vertices, faces[f, leave], faces[f, (leave + 1) % 3], p)
+                    points[place + 1, 0] = x
+                    points[place + 1, 1] = y
+                x, y = _edge_point(vertices, faces[f, (enter + 1) % 3], faces[f, enter], p)
+                points[place, 0] = x
+                points[place, 1] = y
     written = np.empty(n_chains, np.int64)
     for j in prange(n_chains):
         # In place, front to back: a point is only ever written over one already read.

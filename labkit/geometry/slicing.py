@@ -232,8 +232,9 @@ def slice_arrays(
     twin, boundary, non_manifold, flipped = half_edge_twins(faces, len(vertices))
     level = np.empty(len(vertices), np.int32)
     _kernels.vertex_levels(vertices, z0, h, n_planes, level)
-    base = np.empty(len(faces), np.int64)
-    n_seg = _kernels.segment_bases(faces, level, base)
+    base, chunk_start = np.empty(len(faces), np.int64), np.empty(65, np.int64)
+    _kernels.segment_bases(faces, level, base, chunk_start)
+    n_seg = chunk_start[-1]
     next_seg, seg_plane = np.empty(n_seg, np.int32), np.empty(n_seg, np.int32)
     n_ends = _kernels.link_segments(faces, level, twin, base, next_seg, seg_plane)
     # memory: at fine layers the segments dwarf the mesh, so each step frees what the next does not need
@@ -242,13 +243,13 @@ def slice_arrays(
     room, chain_plane, chain_closed = _kernels.chain_slots(
         next_seg, seg_plane, n_ends, np.empty(n_seg if n_ends else 0, bool), slot
     )
-    del next_seg, seg_plane
+    del next_seg, seg_plane, base
     _return_freed_memory()
     points = np.empty((room[-1], 2))
     chain_start, chain_plane, chain_closed = _kernels.chain_points(
-        vertices, faces, level, base, slot, room, chain_plane, chain_closed, z0, h, points
+        vertices, faces, level, chunk_start, slot, room, chain_plane, chain_closed, z0, h, points
     )
-    del slot, base
+    del slot
     points = points[: chain_start[-1]]
 
     open_pieces: list[list[np.ndarray]] = [[] for _ in range(n_planes)]
