@@ -172,7 +172,7 @@ def sorted_edge_keys(faces, vertex_bits, index_bits, keys, by_edge_end, counts):
     the sorted array: first by the upper vertex and direction, then, stably,
     by the lower vertex. Each pass is a count and a scatter over the
     half-edges, cheaper than a comparison sort of 3m keys. ``by_edge_end``
-    (3m,) int64 and ``counts`` (``3 * 2**vertex_bits + 2``,) int64 are scratch.
+    (3m,) int64 and ``counts`` (``3 * 2**vertex_bits + 2``,) int32 are scratch.
     """
     m = faces.shape[0]
     n_low = np.int64(1) << (vertex_bits + 1)
@@ -247,6 +247,19 @@ def pair_half_edges(keys, order, index_bits, twin):
             if key == _NO_EDGE:
                 break
             edge = key >> (index_bits + 1)
+            # Most edges are one up and one down half-edge: settled without counting the run.
+            if (
+                i + 2 < n
+                and _sorted_key(keys, order, index_bits, i + 1) >> index_bits == edge * 2 + 1
+                and _sorted_key(keys, order, index_bits, i + 2) >> (index_bits + 1) != edge
+                and (key >> index_bits) & 1 == 0
+            ):
+                a = _sorted_half_edge(keys, order, index_bits, i)
+                b = _sorted_half_edge(keys, order, index_bits, i + 1)
+                twin[a] = b
+                twin[b] = a
+                i += 2
+                continue
             first_down = i
             while first_down < n and _sorted_key(keys, order, index_bits, first_down) >> index_bits == edge * 2:
                 first_down += 1
@@ -607,31 +620,35 @@ def _inside(points, lo, hi, x, y):
 
 
 @njit(cache=True, parallel=True)
-def loop_parents(points, loop_start, group_start, abs_area, bbox):
-    """The smallest loop of the same layer enclosing each loop, or -1.
+def loop_parents(points, loop_start, group_start, abs_area, bbox, wanted):
+    """The smallest loop of the same layer enclosing each loop with ``wanted[i]``, or -1.
 
     Loops are numbered so that a layer's loops are contiguous:
     ``group_start[g]:group_start[g + 1]``. A loop's midpoint of its first
-    segment is tested, so touching loops still nest correctly.
+    segment is tested, so touching loops still nest correctly. Loops not
+    wanted get -1 without a search.
     """
     n = loop_start.shape[0] - 1
     parent = np.full(n, -1, np.int64)
     for g in prange(group_start.shape[0] - 1):
-        for i in range(group_start[g], group_start[g + 1]):
+        first = group_start[g]
+        # Candidates from the smallest up (ties in loop order): the first that encloses is the answer.
+        by_area = first + np.argsort(abs_area[first : group_start[g + 1]], kind="mergesort")
+        for r in range(by_area.shape[0]):
+            i = by_area[r]
+            if not wanted[i]:
+                continue
             lo = loop_start[i]
             x = 0.5 * (points[lo, 0] + points[lo + 1, 0])
             y = 0.5 * (points[lo, 1] + points[lo + 1, 1])
-            best = -1
-            for j in range(group_start[g], group_start[g + 1]):
-                if j == i or abs_area[j] <= abs_area[i]:
-                    continue
-                if best >= 0 and abs_area[j] >= abs_area[best]:
+            for j in by_area[r + 1 :]:
+                if abs_area[j] <= abs_area[i]:
                     continue
                 if bbox[j, 0] > bbox[i, 0] or bbox[j, 1] > bbox[i, 1] or bbox[j, 2] < bbox[i, 2] or bbox[j, 3] < bbox[i, 3]:
                     continue
                 if _inside(points, loop_start[j], loop_start[j + 1], x, y):
-                    best = j
-            parent[i] = best
+                    parent[i] = j
+                    break
     return parent
 
 

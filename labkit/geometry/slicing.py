@@ -330,7 +330,7 @@ def half_edge_twins(faces: np.ndarray, n_vertices: int, packed: bool = True) -> 
         _kernels.edge_keys(faces, vertex_bits, 0, keys)
         counts = _kernels.pair_half_edges(keys, np.argsort(keys, kind="stable"), 0, twin)
     else:
-        counts = np.empty(3 << vertex_bits | 2, np.int64)
+        counts = np.empty(3 << vertex_bits | 2, np.int32)
         _kernels.sorted_edge_keys(faces, vertex_bits, index_bits, keys, np.empty_like(keys), counts)
         counts = _kernels.pair_half_edges(keys, np.empty(0, np.int64), index_bits, twin)
     return twin, *counts
@@ -445,12 +445,14 @@ def _orient(
     outer loop that loop ``i`` bounds (itself for an outer loop).
     """
     area, length, bbox = _kernels.loop_measures(points, loop_start)
-    parent = _kernels.loop_parents(points, loop_start, group_start, np.abs(area), bbox)
     if trust_winding:
         layer_area = np.bincount(loop_plane, weights=area, minlength=len(group_start) - 1)
         flip = layer_area[loop_plane] < 0
         is_hole = (area < 0) != flip
+        # Only a hole needs its enclosing loops, to find its outer.
+        parent = _kernels.loop_parents(points, loop_start, group_start, np.abs(area), bbox, is_hole)
     else:
+        parent = _kernels.loop_parents(points, loop_start, group_start, np.abs(area), bbox, np.ones(len(area), bool))
         depth = np.zeros(len(parent), np.int64)
         up = parent.copy()
         while (up >= 0).any():
