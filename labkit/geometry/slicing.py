@@ -239,10 +239,8 @@ def slice_arrays(
     n_ends = _kernels.link_segments(faces, level, twin, base, next_seg, seg_plane)
     # memory: at fine layers the segments dwarf the mesh, so each step frees what the next does not need
     del twin
-    slot = np.full(n_seg, _kernels.UNSEEN, np.int32)
-    room, chain_plane, chain_closed = _kernels.chain_slots(
-        next_seg, seg_plane, n_ends, np.empty(n_seg if n_ends else 0, bool), slot
-    )
+    room, chain_plane, chain_closed = _kernels.chain_slots(next_seg, seg_plane, n_ends, np.empty(n_seg if n_ends else 0, bool))
+    slot = next_seg  # now the place of each segment's point
     del next_seg, seg_plane, base
     _return_freed_memory()
     points = np.empty((room[-1], 2))
@@ -250,6 +248,7 @@ def slice_arrays(
         vertices, faces, level, chunk_start, slot, room, chain_plane, chain_closed, z0, h, points
     )
     del slot
+    _return_freed_memory()
     points = points[: chain_start[-1]]
 
     open_pieces: list[list[np.ndarray]] = [[] for _ in range(n_planes)]
