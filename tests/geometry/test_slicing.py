@@ -225,3 +225,27 @@ def test_edge_pairing_is_the_same_by_sort_and_by_argsort(name: str, units: str) 
     start, end = faces.reshape(-1), faces[:, [1, 2, 0]].reshape(-1)
     assert np.array_equal(start[paired], end[twin[paired]]) and np.array_equal(end[paired], start[twin[paired]])
     assert (twin[-3:] == -1).all()
+
+
+@pytest.mark.parametrize("name,units", [("bunny_trimesh_decimated.ply", "m"), ("stanford_bunny_jerryazr.stl", "mm")])
+def test_layers_are_the_same_whatever_the_number_of_threads(name: str, units: str) -> None:
+    import numba
+
+    from labkit.geometry.mesh import read_mesh
+    from labkit.geometry.slicing import slice_arrays
+
+    vertices, faces = read_mesh(shared_mesh(name), units)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SliceWarning)
+        threads = numba.get_num_threads()
+        try:
+            numba.set_num_threads(1)
+            alone = slice_arrays(vertices, faces, 0.1)
+        finally:
+            numba.set_num_threads(threads)
+        together = slice_arrays(vertices, faces, 0.1)
+    for a, b in zip(alone.layers, together.layers, strict=True):
+        assert len(a.loops) == len(b.loops) and a.area == b.area
+        assert all(np.array_equal(p, q) for p, q in zip(a.loops, b.loops, strict=True))
+        assert all(np.array_equal(p, q) for p, q in zip(a.open_chains, b.open_chains, strict=True))
+        assert np.array_equal(a.outer, b.outer)
