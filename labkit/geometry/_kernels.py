@@ -6,10 +6,10 @@ argument types it first sees and cached on disk (``cache=True``; Numba keeps
 the cache in ``__pycache__`` beside this file, or under ``NUMBA_CACHE_DIR``
 when that is set).
 
-Kernels fill the large arrays they are given (``out`` parameters) rather
-than allocate them: NumPy asks the kernel for huge pages on large arrays and
-Numba does not, and on a virtual machine the first touch of fresh 4 KiB
-pages cost more than the slicing work itself (20 ms per 48 MB, against 3 ms).
+Kernels fill the large arrays they are given rather than allocate them:
+NumPy asks the kernel for huge pages on large arrays and Numba does not, and
+on a virtual machine the first touch of fresh 4 KiB pages costs more than
+much of the slicing work (20 ms per 48 MB, against 3 ms with huge pages).
 
 Conventions shared by the kernels:
 
@@ -383,9 +383,9 @@ def link_segments(faces, level, twin, base, next_seg, seg_plane):
     Segments are numbered by :func:`segment_bases`. Fills ``next_seg`` (S,)
     int32 with the segment that follows (-1 where the mesh is open there)
     and ``seg_plane`` (S,) int32 with each segment's plane; returns how many
-    segments have no follower. The face
-    across the shared edge always crosses the same plane (it has the same
-    two corners on either side of it), so its segment is simply ``base[g] + k``.
+    segments have no follower. The face across the shared edge always
+    crosses the same plane (it has the same two corners on either side of
+    it), so its segment is simply ``base[g] + k``.
     """
     n_ends = 0
     for f in prange(faces.shape[0]):
@@ -487,8 +487,6 @@ def chain_slots(next_seg, seg_plane, n_ends, has_pred):
     return room, plane[by_plane], by_plane >= n_open
 
 
-
-
 @njit(cache=True)
 def _grown(a):
     out = np.empty(2 * a.shape[0], a.dtype)
@@ -504,8 +502,9 @@ def chain_points(vertices, faces, level, chunk_start, slot, room, chain_plane, c
     chain ``c`` is ``points[chain_start[c]:chain_start[c + 1]]``, sorted by
     plane; a closed chain repeats its first point at the end, an open one
     ends at the open edge. Each segment's point (where it enters its face)
-    is computed face by face (in the chunks of :func:`segment_bases`, which
-    number the segments without the per-face ``base``) into its slot; then each chain writes its
+    is computed face by face into its slot (in the chunks of
+    :func:`segment_bases`, whose first segments ``chunk_start`` number the
+    segments without the per-face ``base``); then each chain writes its
     repeated consecutive points (a vertex exactly on the plane) once, and
     closed chains left with fewer than three distinct points (a face
     grazing the plane) are dropped, the chains moved together over the
