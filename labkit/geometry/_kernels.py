@@ -162,8 +162,8 @@ def edge_keys(faces, vertex_bits, index_bits, keys):
             keys[3 * f + i] = _NO_EDGE if _degenerate(faces, f) else _edge_key(faces, f, i, vertex_bits, index_bits)
 
 
-@njit(cache=True)
-def sorted_edge_keys(faces, vertex_bits, index_bits, keys, by_edge_end, counts):
+@njit(cache=True, inline="always")
+def _sort_edge_keys(faces, vertex_bits, index_bits, keys, by_edge_end, counts):
     """Fill ``keys`` (3m,) int64 with those of :func:`edge_keys` (``index_bits > 0``), sorted.
 
     Keys are distinct, so a least-significant-digit radix sort gives exactly
@@ -213,6 +213,16 @@ def _sorted_half_edge(keys, order, index_bits, r):
 
 
 @njit(cache=True, parallel=True)
+def pair_edge_keys(faces, vertex_bits, index_bits, keys, by_edge_end, counts, twin):
+    """:func:`pair_half_edges` with keys that carry the half-edge, sorted here by :func:`_sort_edge_keys`.
+
+    One kernel rather than two: each costs a cache load in a fresh process.
+    """
+    _sort_edge_keys(faces, vertex_bits, index_bits, keys, by_edge_end, counts)
+    return _pair_runs(keys, keys[:0], index_bits, twin)
+
+
+@njit(cache=True, parallel=True)
 def pair_half_edges(keys, order, index_bits, twin):
     """Pair every half-edge with its opposite, and count the edges that are not manifold.
 
@@ -222,12 +232,18 @@ def pair_half_edges(keys, order, index_bits, twin):
     the j-th ``b -> a``, so the pairing stays one-to-one. Degenerate faces
     (a repeated vertex) take no part.
 
-    Writes ``twin`` (3m,) int32, which must come filled with -1 and keeps
-    it on a boundary or where the neighbour is wound the same way. Returns
+    Fills ``twin`` (3m,) int32, -1 on a boundary or where the neighbour is
+    wound the same way. Returns
     ``(open_edges, crowded_edges, flipped_edges)``: the undirected edges
     with one face, with more than two faces, and with two faces wound alike.
     """
+    return _pair_runs(keys, order, index_bits, twin)
+
+
+@njit(cache=True, inline="always")
+def _pair_runs(keys, order, index_bits, twin):
     n = keys.shape[0]
+    twin[:] = -1
     open_edges = 0
     crowded_edges = 0
     flipped_edges = 0
@@ -279,8 +295,8 @@ def pair_half_edges(keys, order, index_bits, twin):
     return open_edges, crowded_edges, flipped_edges
 
 
-@njit(cache=True, parallel=True)
-def vertex_levels(vertices, z0, h, n_planes, level):
+@njit(cache=True, inline="always")
+def _vertex_levels(vertices, z0, h, n_planes, level):
     """Fill ``level`` (n,) int32 with how many planes lie below each vertex: the ``k`` with ``plane_z(k) < z``.
 
     A vertex is above plane ``k`` exactly when ``k < level``, so every face
@@ -309,8 +325,8 @@ def _corner_levels(faces, level, f):
 
 
 @njit(cache=True, parallel=True)
-def segment_bases(faces, level, base, chunk_start):
-    """Number the face-plane segments face by face.
+def segment_bases(vertices, faces, z0, h, n_planes, level, base, chunk_start):
+    """Fill ``level`` (see :func:`_vertex_levels`), then number the face-plane segments face by face.
 
     Segment ``base[f] + k`` (``base`` (m,) int64, filled) is face ``f`` cut
     by plane ``k``. The numbering is a prefix sum, done in the chunks of
@@ -319,6 +335,7 @@ def segment_bases(faces, level, base, chunk_start):
     before it. ``chunk_start`` (n_chunks + 1,) int64 gets the first segment
     of each chunk, then the total.
     """
+    _vertex_levels(vertices, z0, h, n_planes, level)
     m = faces.shape[0]
     n_chunks = chunk_start.shape[0] - 1
     chunk_total = chunk_start

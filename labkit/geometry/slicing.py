@@ -230,10 +230,8 @@ def slice_arrays(
 
     # The kernels fill arrays allocated here, by NumPy, which gives them huge pages (see _kernels).
     twin, boundary, non_manifold, flipped = half_edge_twins(faces, len(vertices))
-    level = np.empty(len(vertices), np.int32)
-    _kernels.vertex_levels(vertices, z0, h, n_planes, level)
-    base, chunk_start = np.empty(len(faces), np.int64), np.empty(65, np.int64)
-    _kernels.segment_bases(faces, level, base, chunk_start)
+    level, base, chunk_start = np.empty(len(vertices), np.int32), np.empty(len(faces), np.int64), np.empty(65, np.int64)
+    _kernels.segment_bases(vertices, faces, z0, h, n_planes, level, base, chunk_start)
     n_seg = chunk_start[-1]
     next_seg, seg_plane = np.empty(n_seg, np.int32), np.empty(n_seg, np.int32)
     n_ends = _kernels.link_segments(faces, level, twin, base, next_seg, seg_plane)
@@ -323,15 +321,14 @@ def half_edge_twins(faces: np.ndarray, n_vertices: int, packed: bool = True) -> 
     """
     index_bits = int(3 * len(faces)).bit_length()
     vertex_bits = max(1, int(n_vertices - 1).bit_length())
-    twin = np.full(3 * len(faces), -1, np.int32)
+    twin = np.empty(3 * len(faces), np.int32)
     keys = np.empty(3 * len(faces), np.int64)
     if not packed or 2 * vertex_bits + 1 + index_bits >= 63:
         _kernels.edge_keys(faces, vertex_bits, 0, keys)
         counts = _kernels.pair_half_edges(keys, np.argsort(keys, kind="stable"), 0, twin)
     else:
-        counts = np.empty(3 << vertex_bits | 2, np.int32)
-        _kernels.sorted_edge_keys(faces, vertex_bits, index_bits, keys, np.empty_like(keys), counts)
-        counts = _kernels.pair_half_edges(keys, np.empty(0, np.int64), index_bits, twin)
+        scratch = np.empty(3 << vertex_bits | 2, np.int32)
+        counts = _kernels.pair_edge_keys(faces, vertex_bits, index_bits, keys, np.empty_like(keys), scratch, twin)
     return twin, *counts
 
 
