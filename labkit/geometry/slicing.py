@@ -232,7 +232,12 @@ def slice_arrays(
     twin, boundary, non_manifold, flipped = half_edge_twins(faces, len(vertices))
     level, base, chunk_start = np.empty(len(vertices), np.int32), np.empty(len(faces), np.int64), np.empty(65, np.int64)
     _kernels.segment_bases(vertices, faces, z0, h, n_planes, level, base, chunk_start)
-    n_seg = chunk_start[-1]
+    n_seg = int(chunk_start[-1])
+    if n_seg >= 1 << 30:  # the chase's marks need 2 * n_seg to fit an int32
+        raise SliceSettingsError(
+            f"layer height {layer_height} mm would cut {n_seg:,} segments, more than labkit can chain: "
+            "use a larger layer height"
+        )
     next_seg, seg_plane = np.empty(n_seg, np.int32), np.empty(n_seg, np.int32)
     n_ends = _kernels.link_segments(faces, level, twin, base, next_seg, seg_plane)
     # memory: at fine layers the segments dwarf the mesh, so each step frees what the next does not need
