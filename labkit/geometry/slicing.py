@@ -230,7 +230,8 @@ def slice_arrays(
 
     # The kernels fill arrays allocated here, by NumPy, which gives them huge pages (see _kernels).
     twin, boundary, non_manifold, flipped = half_edge_twins(faces, len(vertices))
-    level, base, chunk_start = np.empty(len(vertices), np.int32), np.empty(len(faces), np.int64), np.empty(65, np.int64)
+    level, base = np.empty(len(vertices), np.int32), np.empty(len(faces), np.int64)
+    chunk_start = np.empty(65, np.int64)  # 64 chunks of faces
     _kernels.segment_bases(vertices, faces, z0, h, n_planes, level, base, chunk_start)
     n_seg = int(chunk_start[-1])
     if n_seg >= 1 << 30:  # the chase's marks need 2 * n_seg to fit an int32
@@ -242,9 +243,10 @@ def slice_arrays(
     n_ends = _kernels.link_segments(faces, level, twin, base, next_seg, seg_plane)
     # memory: at fine layers the segments dwarf the mesh, so each step frees what the next does not need
     del twin
-    room, chain_plane, chain_closed = _kernels.chain_slots(next_seg, seg_plane, n_ends, np.empty(n_seg if n_ends else 0, bool))
+    has_pred = np.empty(n_seg if n_ends else 0, bool)
+    room, chain_plane, chain_closed = _kernels.chain_slots(next_seg, seg_plane, n_ends, has_pred)
     slot = next_seg  # now the place of each segment's point
-    del next_seg, seg_plane, base
+    del next_seg, seg_plane, base, has_pred
     _return_freed_memory()
     points = np.empty((room[-1], 2))
     chain_start, chain_plane, chain_closed = _kernels.chain_points(
@@ -316,7 +318,7 @@ def half_edge_twins(faces: np.ndarray, n_vertices: int, packed: bool = True) -> 
 
     See :func:`labkit.geometry._kernels.pair_half_edges`. When the vertex pair and
     the half-edge number fit in 63 bits together (meshes up to about a million
-    vertices), the keys carry the half-edge and a radix sort orders them;
+    triangles), the keys carry the half-edge and a radix sort orders them;
     otherwise (or with ``packed=False``) a stable argsort of the vertex pairs does.
 
     >>> tetrahedron = np.array([[0, 2, 1], [0, 1, 3], [1, 2, 3], [0, 3, 2]])
@@ -453,7 +455,8 @@ def _orient(
         # Only a hole needs its enclosing loops, to find its outer.
         parent = _kernels.loop_parents(points, loop_start, group_start, np.abs(area), bbox, is_hole)
     else:
-        parent = _kernels.loop_parents(points, loop_start, group_start, np.abs(area), bbox, np.ones(len(area), bool))
+        every_loop = np.ones(len(area), bool)
+        parent = _kernels.loop_parents(points, loop_start, group_start, np.abs(area), bbox, every_loop)
         depth = np.zeros(len(parent), np.int64)
         up = parent.copy()
         while (up >= 0).any():
