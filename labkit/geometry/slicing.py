@@ -247,13 +247,18 @@ def slice_arrays(
     room, chain_plane, chain_closed = _kernels.chain_slots(next_seg, seg_plane, n_ends, has_pred)
     slot = next_seg  # now the place of each segment's point
     del next_seg, seg_plane, base, has_pred
-    _return_freed_memory()
+    # The points set the peak when they outweigh the mesh (fine layers); only then is it
+    # worth handing freed pages back, which the next slicing would fault in again.
+    output_sets_peak = 16 * n_seg > vertices.nbytes + faces.nbytes
+    if output_sets_peak:
+        _return_freed_memory()
     points = np.empty((room[-1], 2))
     chain_start, chain_plane, chain_closed = _kernels.chain_points(
         vertices, faces, level, chunk_start, slot, room, chain_plane, chain_closed, z0, h, points
     )
     del slot
-    _return_freed_memory()
+    if output_sets_peak:
+        _return_freed_memory()
     points = points[: chain_start[-1]]
 
     open_pieces: list[list[np.ndarray]] = [[] for _ in range(n_planes)]
