@@ -161,36 +161,30 @@ def _kind(same, opposite):
 
 @njit(cache=True, inline="always")
 def _edge_key(faces, f, i, vertex_bits, index_bits):
+    """The sort key of half-edge ``3 * f + i``: its edge ``lower << vertex_bits | upper``, then its direction.
+
+    The direction bit (0 from the lower vertex up, 1 down) sits below the
+    edge, so a sorted run of one edge lists its up half-edges first. With
+    ``index_bits > 0`` the half-edge's own number fills that many low bits.
+    """
     a = np.int64(faces[f, i])
     b = np.int64(faces[f, (i + 1) % 3])
     key = (((min(a, b) << vertex_bits) | max(a, b)) * 2 + (a > b)) << index_bits
     return key | (3 * f + i) if index_bits > 0 else key
 
 
-@njit(cache=True, parallel=True)
-def edge_keys(faces, vertex_bits, index_bits, keys):
-    """Fill ``keys`` (3m,) int64 with one sort key per half-edge: its edge ``lower << vertex_bits | upper``, then its direction.
-
-    The direction bit (0 from the lower vertex up, 1 down) sits below the
-    edge, so a sorted run of one edge lists its up half-edges first. With
-    ``index_bits > 0`` the half-edge's own number fills that many low bits,
-    so sorting the keys alone also orders each direction by half-edge.
-    Half-edges of degenerate faces get the largest key.
-    """
-    for f in prange(faces.shape[0]):
-        for i in range(3):
-            keys[3 * f + i] = _NO_EDGE if _degenerate(faces, f) else _edge_key(faces, f, i, vertex_bits, index_bits)
-
-
 @njit(cache=True, inline="always")
-def _sort_edge_keys(faces, vertex_bits, index_bits, keys, by_edge_end, counts):
-    """Fill ``keys`` (3m,) int64 with those of :func:`edge_keys` (``index_bits > 0``), sorted.
+def _sort_edge_keys(faces, vertex_bits, index_bits, keys, by_edge_end, counts, half, half_by_edge_end):
+    """Fill ``keys`` (3m,) int64 with the half-edges' :func:`_edge_key`, sorted; degenerate faces' last.
 
-    Keys are distinct, so a least-significant-digit radix sort gives exactly
-    the sorted array: first by the upper vertex and direction, then, stably,
-    by the lower vertex. Each pass is a count and a scatter over the
-    half-edges, cheaper than a comparison sort of 3m keys. ``by_edge_end``
-    (3m,) int64 and ``counts`` (``3 * 2**vertex_bits + 2``,) int32 are scratch.
+    A least-significant-digit radix sort: first by the upper vertex and
+    direction, then, stably, by the lower vertex, so each direction of an
+    edge stays in half-edge order. Each pass is a count and a scatter over
+    the half-edges, cheaper than a comparison sort of 3m keys. With
+    ``index_bits == 0`` the half-edge numbers travel beside the keys, in
+    ``half`` (3m,) int32 (else unused). ``by_edge_end`` (3m,) int64,
+    ``half_by_edge_end`` (like ``half``) and ``counts`` (``3 * 2**vertex_bits
+    + 2``,) int32 are scratch.
     """
     m = faces.shape[0]
     n_low = np.int64(1) << (vertex_bits + 1)
@@ -213,55 +207,42 @@ def _sort_edge_keys(faces, vertex_bits, index_bits, keys, by_edge_end, counts):
                 key = _edge_key(faces, f, i, vertex_bits, index_bits)
                 low = (key >> index_bits) & (n_low - 1)
                 by_edge_end[by_low[low]] = key
+                if index_bits == 0:
+                    half_by_edge_end[by_low[low]] = 3 * f + i
                 by_low[low] += 1
     n = by_low[n_low]
     keys[n:] = _NO_EDGE
-    for key in by_edge_end[:n]:
+    for j in range(n):
+        key = by_edge_end[j]
         high = key >> (index_bits + 1 + vertex_bits)
         keys[by_high[high]] = key
+        if index_bits == 0:
+            half[by_high[high]] = half_by_edge_end[j]
         by_high[high] += 1
 
 
 @njit(cache=True, inline="always")
-def _sorted_key(keys, order, index_bits, r):
-    return keys[r] if index_bits > 0 else keys[order[r]]
-
-
-@njit(cache=True, inline="always")
-def _sorted_half_edge(keys, order, index_bits, r):
-    return keys[r] & ((np.int64(1) << index_bits) - 1) if index_bits > 0 else order[r]
+def _sorted_half_edge(keys, half, index_bits, r):
+    return keys[r] & ((np.int64(1) << index_bits) - 1) if index_bits > 0 else half[r]
 
 
 @njit(cache=True, parallel=True)
-def pair_edge_keys(faces, vertex_bits, index_bits, keys, by_edge_end, counts, twin):
-    """:func:`pair_half_edges` with keys that carry the half-edge, sorted here by :func:`_sort_edge_keys`.
-
-    One kernel rather than two: each costs a cache load in a fresh process.
-    """
-    _sort_edge_keys(faces, vertex_bits, index_bits, keys, by_edge_end, counts)
-    return _pair_runs(keys, keys[:0], index_bits, twin)
-
-
-@njit(cache=True, parallel=True)
-def pair_half_edges(keys, order, index_bits, twin):
+def pair_half_edges(faces, vertex_bits, index_bits, keys, by_edge_end, counts, half, half_by_edge_end, twin):
     """Pair every half-edge with its opposite, and count the edges that are not manifold.
 
-    ``keys`` come from :func:`edge_keys`: sorted (``index_bits > 0``), or
-    unsorted with ``order`` their stable argsort. Half-edge ``a -> b`` pairs
-    with ``b -> a``; on a non-manifold edge the j-th ``a -> b`` pairs with
-    the j-th ``b -> a``, so the pairing stays one-to-one. Degenerate faces
-    (a repeated vertex) take no part.
+    The half-edges' keys are sorted by :func:`_sort_edge_keys` (its
+    arguments are scratch here), so each edge's half-edges lie together,
+    each direction in half-edge order. Half-edge ``a -> b`` pairs with
+    ``b -> a``; on a non-manifold edge the j-th ``a -> b`` pairs with the
+    j-th ``b -> a``, so the pairing stays one-to-one. Degenerate faces (a
+    repeated vertex) take no part.
 
     Fills ``twin`` (3m,) int32, -1 on a boundary or where the neighbour is
-    wound the same way. Returns
-    ``(open_edges, crowded_edges, flipped_edges)``: the undirected edges
-    with one face, with more than two faces, and with two faces wound alike.
+    wound the same way. Returns ``(open_edges, crowded_edges,
+    flipped_edges)``: the undirected edges with one face, with more than two
+    faces, and with two faces wound alike.
     """
-    return _pair_runs(keys, order, index_bits, twin)
-
-
-@njit(cache=True, inline="always")
-def _pair_runs(keys, order, index_bits, twin):
+    _sort_edge_keys(faces, vertex_bits, index_bits, keys, by_edge_end, counts, half, half_by_edge_end)
     n = keys.shape[0]
     twin[:] = -1
     open_edges = 0
@@ -272,39 +253,37 @@ def _pair_runs(keys, order, index_bits, twin):
     for c in prange(n_chunks):
         i = c * n // n_chunks
         end = (c + 1) * n // n_chunks
-        while 0 < i < end and _sorted_key(keys, order, index_bits, i) >> (index_bits + 1) == _sorted_key(
-            keys, order, index_bits, i - 1
-        ) >> (index_bits + 1):
+        while 0 < i < end and keys[i] >> (index_bits + 1) == keys[i - 1] >> (index_bits + 1):
             i += 1
         while i < end:
-            key = _sorted_key(keys, order, index_bits, i)
+            key = keys[i]
             if key == _NO_EDGE:
                 break
             edge = key >> (index_bits + 1)
             # Most edges are one up and one down half-edge: settled without counting the run.
             if (
                 i + 2 < n
-                and _sorted_key(keys, order, index_bits, i + 1) >> index_bits == edge * 2 + 1
-                and _sorted_key(keys, order, index_bits, i + 2) >> (index_bits + 1) != edge
+                and keys[i + 1] >> index_bits == edge * 2 + 1
+                and keys[i + 2] >> (index_bits + 1) != edge
                 and (key >> index_bits) & 1 == 0
             ):
-                a = _sorted_half_edge(keys, order, index_bits, i)
-                b = _sorted_half_edge(keys, order, index_bits, i + 1)
+                a = _sorted_half_edge(keys, half, index_bits, i)
+                b = _sorted_half_edge(keys, half, index_bits, i + 1)
                 twin[a] = b
                 twin[b] = a
                 i += 2
                 continue
             first_down = i
-            while first_down < n and _sorted_key(keys, order, index_bits, first_down) >> index_bits == edge * 2:
+            while first_down < n and keys[first_down] >> index_bits == edge * 2:
                 first_down += 1
             j = first_down
-            while j < n and _sorted_key(keys, order, index_bits, j) >> (index_bits + 1) == edge:
+            while j < n and keys[j] >> (index_bits + 1) == edge:
                 j += 1
             up = first_down - i
             down = j - first_down
             for rank in range(min(up, down)):
-                a = _sorted_half_edge(keys, order, index_bits, i + rank)
-                b = _sorted_half_edge(keys, order, index_bits, first_down + rank)
+                a = _sorted_half_edge(keys, half, index_bits, i + rank)
+                b = _sorted_half_edge(keys, half, index_bits, first_down + rank)
                 twin[a] = b
                 twin[b] = a
             is_open, is_crowded, is_flipped = _kind(max(up, down), min(up, down))

@@ -319,28 +319,29 @@ def slice_arrays(
 
 
 def half_edge_twins(faces: np.ndarray, n_vertices: int, packed: bool = True) -> tuple[np.ndarray, int, int, int]:
-    """Each half-edge's opposite, from edge keys in order: ``(twin, open, non-manifold, flipped)``.
+    """Each half-edge's opposite, from its edge's key in order: ``(twin, open, non-manifold, flipped)``.
 
     See :func:`labkit.geometry._kernels.pair_half_edges`. When the vertex pair and
     the half-edge number fit in 63 bits together (meshes up to about a million
-    triangles), the keys carry the half-edge and a radix sort orders them;
-    otherwise (or with ``packed=False``) a stable argsort of the vertex pairs does.
+    triangles) the keys carry the half-edge; otherwise (or with ``packed=False``)
+    the half-edge numbers travel beside them, which costs more memory traffic.
 
     >>> tetrahedron = np.array([[0, 2, 1], [0, 1, 3], [1, 2, 3], [0, 3, 2]])
     >>> twin, open_edges, non_manifold, flipped = half_edge_twins(tetrahedron, 4)
     >>> twin[:3].tolist(), open_edges, non_manifold, flipped
     ([11, 6, 3], 0, 0, 0)
     """
-    index_bits = int(3 * len(faces)).bit_length()
+    n_half = 3 * len(faces)
     vertex_bits = max(1, int(n_vertices - 1).bit_length())
-    twin = np.empty(3 * len(faces), np.int32)
-    keys = np.empty(3 * len(faces), np.int64)
+    index_bits = n_half.bit_length()
     if not packed or 2 * vertex_bits + 1 + index_bits >= 63:
-        _kernels.edge_keys(faces, vertex_bits, 0, keys)
-        counts = _kernels.pair_half_edges(keys, np.argsort(keys, kind="stable"), 0, twin)
-    else:
-        scratch = np.empty(3 << vertex_bits | 2, np.int32)
-        counts = _kernels.pair_edge_keys(faces, vertex_bits, index_bits, keys, np.empty_like(keys), scratch, twin)
+        index_bits = 0
+    half = np.empty(n_half if index_bits == 0 else 0, np.int32)
+    keys, twin = np.empty(n_half, np.int64), np.empty(n_half, np.int32)
+    counts = _kernels.pair_half_edges(
+        faces, vertex_bits, index_bits, keys, np.empty_like(keys), np.empty(3 << vertex_bits | 2, np.int32),
+        half, np.empty_like(half), twin,
+    )  # fmt: skip
     return twin, *counts
 
 

@@ -210,15 +210,15 @@ def test_a_flipped_face_is_reported_and_the_part_still_slices(meshes) -> None:
 
 
 @pytest.mark.parametrize("name,units", [("bunny_trimesh_decimated.ply", "m"), ("cycloidal.ply", "in")])
-def test_edge_pairing_is_the_same_by_sort_and_by_argsort(name: str, units: str) -> None:
+def test_edge_pairing_is_the_same_with_half_edges_in_the_keys_or_beside_them(name: str, units: str) -> None:
     from labkit.geometry.mesh import read_mesh
     from labkit.geometry.slicing import half_edge_twins
 
     vertices, faces = read_mesh(shared_mesh(name), units)
     faces = np.vstack([faces, [[0, 0, 1]]])  # a degenerate face takes no part
     twin, *counts = half_edge_twins(faces, len(vertices))
-    by_argsort, *argsort_counts = half_edge_twins(faces, len(vertices), packed=False)
-    assert np.array_equal(twin, by_argsort) and counts == argsort_counts
+    unpacked, *unpacked_counts = half_edge_twins(faces, len(vertices), packed=False)
+    assert np.array_equal(twin, unpacked) and counts == unpacked_counts
     assert counts[0] + counts[1] > 0  # open or non-manifold edges occur in both
     paired = np.flatnonzero(twin >= 0)
     assert np.array_equal(twin[twin[paired]], paired)
