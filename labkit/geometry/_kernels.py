@@ -66,7 +66,7 @@ def _quantized(coordinate, scale):
 
 @njit(cache=True)
 def merge_vertices(corners, scale, table, vertices, faces):
-    """Unique corners of a triangle soup, by open addressing; returns how many, or -1 or -2.
+    """Unique corners of a triangle soup, by open addressing; returns how many, or -1.
 
     ``corners`` is (m, 3, 3) float32, the xyz of each triangle's corners (any
     strides: a view into STL records works). Corners are equal when their
@@ -74,10 +74,9 @@ def merge_vertices(corners, scale, table, vertices, faces):
     (trimesh merges at ``scale = 1e8``, and so do we, so a mesh is
     watertight for both or for neither). Fills ``faces`` (m, 3) int64 with
     the new index of every corner and ``vertices[:n_unique]`` (float64) with
-    the unique vertices, each as first seen. ``table`` (a power of two long)
-    must come filled with -1. Returns -1 when the table filled past 3/4
-    (retry with a larger one; ``vertices`` needs room for 3/4 of the table)
-    and -2 for a coordinate that is not finite.
+    the unique vertices, each as first seen. ``table`` (a power of two long,
+    with more slots than there are corners) must come filled with -1.
+    Returns -1 for a coordinate that is not finite.
     """
     size = table.shape[0]
     table_bits = 0
@@ -85,7 +84,6 @@ def merge_vertices(corners, scale, table, vertices, faces):
         table_bits += 1
     shift = np.uint64(64 - table_bits)
     mask = np.uint64(size - 1)
-    limit = (size * 3) // 4
     n_unique = 0
     # A batch of triangles first finds its corners' slots and reads them ahead (into
     # ``ahead``, never used: the read is what counts), then merges. The reads' cache misses
@@ -103,7 +101,7 @@ def merge_vertices(corners, scale, table, vertices, faces):
                 y = corners[t, c, 1]
                 z = corners[t, c, 2]
                 if not (np.isfinite(x) and np.isfinite(y) and np.isfinite(z)):
-                    return -2
+                    return -1
                 qx = _quantized(x, scale)
                 qy = _quantized(y, scale)
                 qz = _quantized(z, scale)
@@ -121,8 +119,6 @@ def merge_vertices(corners, scale, table, vertices, faces):
                 j = table[slot]
                 while True:
                     if j < 0:
-                        if n_unique >= limit:
-                            return -1
                         table[slot] = n_unique
                         vertices[n_unique, 0] = corners[t, c, 0]
                         vertices[n_unique, 1] = corners[t, c, 1]

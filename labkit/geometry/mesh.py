@@ -155,16 +155,12 @@ def merge_corners(corners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     from labkit.geometry import _kernels
 
     faces = np.empty((len(corners), 3), np.int64)
-    table_bits = max(10, int(2 * len(corners) - 1).bit_length() + 1)
-    while True:
-        table = np.full(1 << table_bits, -1, np.int32)
-        # Room for every vertex the table may take; the pages never written stay free.
-        vertices = np.empty((min(3 * len(corners), len(table) * 3 // 4), 3))
-        n_unique = _kernels.merge_vertices(corners, 1e8, table, vertices, faces)
-        if n_unique != -1:
-            break
-        table_bits += 1
-    if n_unique == -2:
+    # At least four slots per triangle: the table stays under 3/4 full, so probes stay short.
+    table = np.full(1 << max(10, int(4 * len(corners) - 1).bit_length()), -1, np.int32)
+    # Room for every corner; the pages never written stay free.
+    vertices = np.empty((3 * len(corners), 3))
+    n_unique = _kernels.merge_vertices(corners, 1e8, table, vertices, faces)
+    if n_unique < 0:
         raise MeshLoadError("the model has NaN or infinite coordinates: the exporter wrote a broken file")
     return vertices[:n_unique], faces
 
