@@ -9,6 +9,7 @@ Heavy imports happen inside the command so ``labkit --help`` stays quick.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 import warnings
@@ -54,26 +55,33 @@ def register(subparsers: Any) -> None:
 
 def slice_command(args: argparse.Namespace) -> int:
     """Run ``labkit slice``; errors surface as ``LabkitError`` (one line, exit 1)."""
-    from tqdm import tqdm
+    # Numba's start-up (these imports, the first kernel call in read_mesh) makes objects that
+    # live to the end; the garbage collector would walk them over and over (0.1 s a slice), so
+    # it waits until they are frozen out of its way.
+    gc.disable()
+    try:
+        from tqdm import tqdm
 
-    from labkit.errors import SliceSettingsError
-    from labkit.geometry import _kernels
-    from labkit.geometry.mesh import read_mesh
-    from labkit.geometry.slicing import SliceWarning, slice_arrays
-    from labkit.geometry.toolpaths import PrintSettings, plan_toolpaths
+        from labkit.errors import SliceSettingsError
+        from labkit.geometry import _kernels
+        from labkit.geometry.mesh import read_mesh
+        from labkit.geometry.slicing import SliceWarning, slice_arrays
+        from labkit.geometry.toolpaths import PrintSettings, plan_toolpaths
 
-    _kernels.skip_blas_check()
-    settings = PrintSettings(nozzle=args.nozzle, perimeters=args.perimeters, infill=args.infill)
+        _kernels.skip_blas_check()
+        settings = PrintSettings(nozzle=args.nozzle, perimeters=args.perimeters, infill=args.infill)
+        vertices, faces = read_mesh(args.model, args.units)
+    finally:
+        gc.freeze()
+        gc.enable()
     name = Path(args.model).name
     # Only on a terminal: a bar redrawn into a log or a pipe is noise around the one-line errors.
     quiet = not sys.stderr.isatty()
-    with tqdm(total=2, delay=1.0, file=sys.stderr, desc=f"slicing {name}", unit="step", leave=False, disable=quiet) as bar:
-        vertices, faces = read_mesh(args.model, args.units)
-        bar.update()
+    with tqdm(total=1, delay=1.0, file=sys.stderr, desc=f"slicing {name}", unit="step", leave=False, disable=quiet) as bar:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SliceWarning)
             stack = slice_arrays(vertices, faces, args.layer_height, model=name)
-        bar.total = 2 + len(stack.layers)
+        bar.total = 1 + len(stack.layers)
         bar.update()
         paths = plan_toolpaths(stack, settings=settings, progress=bar.update)
     if args.layer is not None and not 0 <= args.layer < len(stack.layers):
