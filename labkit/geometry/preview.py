@@ -34,7 +34,7 @@ COLORS = {
     "hole": "dimgray",
     "open": "red",
     "perimeter": "tab:blue",
-    "solid infill": "tab:red",
+    "solid infill": "tab:brown",
     "infill": "tab:orange",
     "travel": "tab:gray",
     "too thin": "tab:purple",
@@ -48,7 +48,7 @@ def draw_layer(
 
     Outer outlines are black, holes grey, outline pieces an open mesh left
     unclosed red; with ``paths`` (from ``plan_toolpaths``) perimeters are
-    blue, solid infill red, sparse infill orange and travel dotted grey;
+    blue, solid infill brown, sparse infill orange and travel dotted grey;
     with ``report`` (from ``check_printability``) outlines too thin for the
     nozzle are thick purple. Returns ``ax``.
 
