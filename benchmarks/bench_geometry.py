@@ -130,18 +130,18 @@ def _cura_definitions() -> Path | None:
 
 
 def _median_time(fn, repeat: int) -> float:
-    return _median_times(fn, repeat)[0]
+    """Median wall time of ``fn()`` over ``repeat`` calls."""
+    return statistics.median(wall for wall, _ in _times(fn, repeat))
 
 
-def _median_times(fn, repeat: int) -> tuple[float, float]:
-    """Median wall time and median CPU time (all threads of this process) of ``fn()``."""
-    wall, cpu = [], []
+def _times(fn, repeat: int) -> list[tuple[float, float]]:
+    """Wall and CPU time (all threads of this process) of each of ``repeat`` calls of ``fn()``."""
+    out = []
     for _ in range(repeat):
         start, start_cpu = time.perf_counter(), time.process_time()
         fn()
-        wall.append(time.perf_counter() - start)
-        cpu.append(time.process_time() - start_cpu)
-    return statistics.median(wall), statistics.median(cpu)
+        out.append((time.perf_counter() - start, time.process_time() - start_cpu))
+    return out
 
 
 def _compare(label: str, path: Path, h: float, cura_json: Path | None) -> dict:
@@ -154,7 +154,14 @@ def _compare(label: str, path: Path, h: float, cura_json: Path | None) -> dict:
     vertices, faces = read_mesh(path)
     stack = slice_arrays(vertices, faces, h)
     row: dict = {"mesh": label, "triangles": len(faces), "h": h, "layers": len(stack.layers)}
-    row["labkit"], row["labkit_cpu"] = _median_times(lambda: slice_arrays(vertices, faces, h), 5)
+    # labkit is timed in batches between the peers' runs, so a passing load spike on the
+    # shared machine cannot set its median alone.
+    samples: list[tuple[float, float]] = []
+
+    def labkit_batch() -> None:
+        samples.extend(_times(lambda: slice_arrays(vertices, faces, h), 3))
+
+    labkit_batch()
     mesh = trimesh.Trimesh(vertices, faces, process=False)
     _ = mesh.face_normals  # cached before timing, as trimesh.load would have done
     z0 = float(vertices[:, 2].min())
@@ -163,6 +170,7 @@ def _compare(label: str, path: Path, h: float, cura_json: Path | None) -> dict:
     row["trimesh_segments"] = _median_time(
         lambda: mesh_multiplane(mesh, plane_origin=[0, 0, z0], plane_normal=[0, 0, 1], heights=heights), 1
     )
+    labkit_batch()
     row["trimesh_polygons"] = (
         None
         if big and h < 0.1
@@ -170,8 +178,13 @@ def _compare(label: str, path: Path, h: float, cura_json: Path | None) -> dict:
             lambda: mesh.section_multiplane(plane_origin=[0, 0, z0], plane_normal=[0, 0, 1], heights=heights), 1
         )
     )
+    labkit_batch()
     row["prusa"] = _prusa_stage(path, h)
+    labkit_batch()
     row["cura"] = _cura_stage(path, h, cura_json) if cura_json else None
+    labkit_batch()
+    row["labkit"] = statistics.median(wall for wall, _ in samples)
+    row["labkit_cpu"] = statistics.median(cpu for _, cpu in samples)
     return row
 
 
@@ -241,7 +254,7 @@ def _ratio(other: float | None, ours: float) -> str:
 
 def _slice_table(rows: list[dict]) -> str:
     lines = [
-        "### Slicing stage, seconds (median of 5 for labkit, one run for the others; ratio = their time / labkit's)\n",
+        "### Slicing stage, seconds (labkit: median of 15, in batches of 3 between the others' runs; the others: one run each; ratio = their time / labkit's)\n",
         "| mesh | triangles | layer mm | layers | labkit | labkit CPU | trimesh segments | trimesh polygons | PrusaSlicer | CuraEngine |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
